@@ -1,0 +1,3 @@
+"""wsauth's host: a workspace-aware tracking server that speaks MLflow's REST API."""
+
+__version__ = "0.1.0"

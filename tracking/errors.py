@@ -1,0 +1,147 @@
+"""The few exception classes a handler may raise, and the one place that turns them into JSON.
+
+Every error leaves the server as ``{"error_code": ..., "message": ...}`` with MLflow's codes, so the
+stock client raises a readable ``RestException``. No view builds an error response by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error the client must see, with its HTTP status and MLflow error code."""
+
+    status = 400
+    error_code = "INVALID_PARAMETER_VALUE"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidParameter(ApiError):
+    """A request field is missing, of the wrong type, too large or otherwise invalid."""
+
+
+class MalformedRequest(ApiError):
+    """The request body cannot be read at all (not JSON, not an object)."""
+
+    error_code = "MALFORMED_REQUEST"
+
+
+class AlreadyExists(ApiError):
+    """A create would duplicate a unique name."""
+
+    error_code = "RESOURCE_ALREADY_EXISTS"
+
+
+class NotFound(ApiError):
+    """The addressed resource does not exist (in the request's workspace)."""
+
+    status = 404
+    error_code = "RESOURCE_DOES_NOT_EXIST"
+
+
+class EndpointNotFound(ApiError):
+    """No such route, or a route switched off by the server's configuration."""
+
+    status = 404
+    error_code = "ENDPOINT_NOT_FOUND"
+
+
+class InvalidState(ApiError):
+    """The request conflicts with the current state (for example deleting a non-empty workspace)."""
+
+    status = 409
+    error_code = "INVALID_STATE"
+
+
+class PermissionDenied(ApiError):
+    """An authenticated caller lacks the permission the route needs."""
+
+    status = 403
+    error_code = "PERMISSION_DENIED"
+
+
+class Unauthenticated(ApiError):
+    """Missing or wrong credentials."""
+
+    status = 401
+    error_code = "UNAUTHENTICATED"
+
+
+class Unavailable(ApiError):
+    """A backing database cannot be reached; the request may be retried."""
+
+    status = 503
+    error_code = "TEMPORARILY_UNAVAILABLE"
+
+
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "ENDPOINT_NOT_FOUND",
+    405: "BAD_REQUEST",
+    413: "REQUEST_LIMIT_EXCEEDED",
+    415: "BAD_REQUEST",
+}
+
+
+def error_body(status: int, error_code: str, message: str):
+    """A JSON error response in MLflow's shape."""
+    response = jsonify(error_code=error_code, message=message)
+    response.status_code = status
+    return response
+
+
+def _api_error(exc: ApiError):
+    return error_body(exc.status, exc.error_code, exc.message)
+
+
+def _http_error(exc: HTTPException):
+    code = _HTTP_CODES.get(exc.code or 500, "INTERNAL_ERROR")
+    response = error_body(exc.code or 500, code, _describe_http_error(exc))
+    for name in ("Allow", "WWW-Authenticate", "Retry-After"):
+        if name in exc.get_response().headers:
+            response.headers[name] = exc.get_response().headers[name]
+    return response
+
+
+def _describe_http_error(exc: HTTPException) -> str:
+    if exc.code == 404:
+        return "No API endpoint at this path; see docs/rest-api.md for the routes this server serves."
+    if exc.code == 405:
+        return f"This endpoint does not accept the HTTP method used; allowed: {exc.valid_methods}."
+    if exc.code == 413:
+        return "The request body is too large; split it into smaller requests."
+    return exc.description or exc.name
+
+
+def _database_error(exc: DBAPIError):
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        log.error("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
+        return error_body(
+            503, "TEMPORARILY_UNAVAILABLE", "The database is unavailable; retry shortly."
+        )
+    return _unexpected(exc)
+
+
+def _unexpected(exc: Exception):
+    log.exception("unhandled error")
+    return error_body(500, "INTERNAL_ERROR", "Internal error; the server log has the details.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Route every exception through one JSON renderer."""
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(Exception, _unexpected)

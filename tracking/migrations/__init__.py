@@ -1,0 +1,1 @@
+"""Alembic environment and versions of the tracking database; see tracking.store.schema."""

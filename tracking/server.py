@@ -1,0 +1,103 @@
+"""Starting the server: databases first, once, in the master process; then gunicorn workers."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from tracking import artifacts
+from tracking.app import app_plugin_names, create_app
+from tracking.settings import Settings
+from tracking.store import schema
+from tracking.store.db import Database, is_sqlite
+from tracking.store.experiments import ExperimentStore
+
+
+class StartupError(Exception):
+    """A reason the server cannot start, in one line."""
+
+
+def default_workers() -> int:
+    """Two workers on a laptop, more on a bigger machine (at most four)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def short_reason(exc: BaseException) -> str:
+    """The first line of a database driver's error, without SQL or parameters."""
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]
+
+
+def checked_uri(uri: str) -> str:
+    """A database URI SQLAlchemy can parse, whose SQLite directory exists."""
+    try:
+        url = make_url(uri)
+    except ArgumentError:
+        raise StartupError(
+            f"'{uri}' is not a database URI; use e.g. sqlite:///mlflow.db or "
+            "postgresql://user:password@host/dbname"
+        ) from None
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        folder = os.path.dirname(os.path.abspath(url.database))
+        if not os.path.isdir(folder):
+            raise StartupError(f"the folder of the SQLite database does not exist: {folder}")
+    return uri
+
+
+def check_app_name(name: str | None) -> None:
+    """Refuse an --app-name no installed plugin has."""
+    if name and name not in app_plugin_names():
+        raise StartupError(
+            f"unknown --app-name '{name}'; known: {', '.join(app_plugin_names()) or 'none installed'}"
+        )
+
+
+def prepare_databases(settings: Settings) -> None:
+    """Migrate empty databases, refuse outdated ones, and give experiment 0 its location."""
+    for uri in dict.fromkeys([settings.backend_store_uri, settings.catalog_uri]):
+        database = Database(checked_uri(uri))
+        try:
+            schema.prepare(database.engine)
+        except schema.SchemaError as exc:
+            raise StartupError(str(exc)) from None
+        except SQLAlchemyError as exc:
+            shown = make_url(uri).render_as_string(hide_password=True)
+            raise StartupError(f"cannot use the database at {shown}: {short_reason(exc)}") from None
+        finally:
+            database.dispose()
+    _locate_default_experiment(settings)
+
+
+def _locate_default_experiment(settings: Settings) -> None:
+    database = Database(settings.backend_store_uri)
+    try:
+        location = artifacts.experiment_location(
+            settings.artifact_root, "default", None, "0", settings.workspaces_enabled
+        )
+        ExperimentStore(database).fill_missing_location(0, location)
+    finally:
+        database.dispose()
+
+
+def run(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Serve with gunicorn; each worker builds its own app (no connection crosses a fork)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Gunicorn(BaseApplication):
+        def load_config(self):
+            options = {
+                "bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
+                "threads": 8, "timeout": 120, "graceful_timeout": 10, "keepalive": 5,
+                "errorlog": "-", "loglevel": "info",
+            }
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24
+                options["control_socket_disable"] = True
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return create_app(settings)
+
+    Gunicorn().run()

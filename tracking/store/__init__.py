@@ -1,0 +1,1 @@
+"""The tracking database: engine, typed models and the stores that read and write them."""

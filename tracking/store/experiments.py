@@ -1,0 +1,205 @@
+"""Experiments and their tags, always within one workspace."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tracking import search_syntax
+from tracking.entities import ACTIVE, DELETED, Experiment, Page
+from tracking.errors import AlreadyExists, InvalidParameter, NotFound
+from tracking.store import search
+from tracking.store.db import Database
+from tracking.store.models import ExperimentRow, ExperimentTagRow, RunRow
+from tracking.store.upsert import upsert
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch, MLflow's time unit."""
+    return int(time.time() * 1000)
+
+
+def to_experiment(row: ExperimentRow) -> Experiment:
+    """The plain value of an experiment row."""
+    return Experiment(
+        experiment_id=str(row.experiment_id), name=row.name, workspace=row.workspace,
+        artifact_location=row.artifact_location, lifecycle_stage=row.lifecycle_stage,
+        creation_time=row.creation_time, last_update_time=row.last_update_time,
+        tags={tag.key: tag.value for tag in row.tags},
+    )
+
+
+def parse_id(experiment_id: str) -> int:
+    """An experiment id as stored; a non-numeric id cannot exist."""
+    if not experiment_id.isdigit() or len(experiment_id) > 18:
+        raise NotFound(f"No experiment with id '{experiment_id[:40]}' exists.")
+    return int(experiment_id)
+
+
+class ExperimentStore:
+    """Create, read, search and change experiments of a workspace."""
+
+    def __init__(self, database: Database):
+        self.database = database
+
+    def create(
+        self, workspace: str, name: str, tags: dict[str, str],
+        location: Callable[[str], str], artifact_location: str | None = None,
+    ) -> str:
+        """Create an experiment; `location(id)` gives its artifact location unless one is given."""
+        try:
+            with self.database.session() as session:
+                stamp = now_ms()
+                row = ExperimentRow(
+                    workspace=workspace, name=name, lifecycle_stage=ACTIVE,
+                    creation_time=stamp, last_update_time=stamp,
+                    tags=[ExperimentTagRow(key=k, value=v) for k, v in tags.items()],
+                )
+                session.add(row)
+                session.flush()
+                row.artifact_location = artifact_location or location(str(row.experiment_id))
+                return str(row.experiment_id)
+        except IntegrityError:
+            raise self._name_taken(workspace, name) from None
+
+    def _name_taken(self, workspace: str, name: str) -> AlreadyExists:
+        existing = self.find_by_name(workspace, name)
+        if existing is not None and existing.lifecycle_stage == DELETED:
+            return AlreadyExists(
+                f"Experiment '{name}' already exists in deleted state in workspace '{workspace}'. "
+                "Restore it, or choose another name."
+            )
+        return AlreadyExists(f"Experiment '{name}' already exists in workspace '{workspace}'.")
+
+    def get(self, workspace: str, experiment_id: str) -> Experiment:
+        """The experiment; 404 when it does not exist in this workspace."""
+        with self.database.session() as session:
+            return to_experiment(self._row(session, workspace, experiment_id))
+
+    def _row(self, session: Session, workspace: str, experiment_id: str, lock=False) -> ExperimentRow:
+        query = select(ExperimentRow).where(
+            ExperimentRow.experiment_id == parse_id(experiment_id),
+            ExperimentRow.workspace == workspace,
+        )
+        row = session.scalar(query.with_for_update() if lock else query)
+        if row is None:
+            raise NotFound(f"No experiment with id '{experiment_id}' exists in workspace '{workspace}'.")
+        return row
+
+    def find_by_name(self, workspace: str, name: str) -> Experiment | None:
+        """The experiment of that name in the workspace, or None."""
+        with self.database.session() as session:
+            row = session.scalar(
+                select(ExperimentRow).where(
+                    ExperimentRow.workspace == workspace, ExperimentRow.name == name
+                )
+            )
+            return to_experiment(row) if row else None
+
+    def search(
+        self, workspace: str, filter_string: str | None, order_by: list[str] | None,
+        view_type: str, max_results: int, page_token: str | None,
+    ) -> Page:
+        """One page of the workspace's experiments matching a filter."""
+        comparisons = _parse(search_syntax.parse_filter, filter_string)
+        orders = _parse(search_syntax.parse_order_by, order_by)
+        offset = search.decode_token(page_token)
+        query = select(ExperimentRow).where(ExperimentRow.workspace == workspace)
+        query = query.where(*search.lifecycle_clause(ExperimentRow.lifecycle_stage, view_type))
+        query = query.where(*search.experiment_clauses(comparisons))
+        query = query.order_by(*search.experiment_order(orders))
+        with self.database.session() as session:
+            rows = list(session.scalars(query.offset(offset).limit(max_results + 1)))
+            items = [to_experiment(row) for row in rows[:max_results]]
+        token = search.encode_token(offset + max_results) if len(rows) > max_results else None
+        return Page(items, token)
+
+    def rename(self, workspace: str, experiment_id: str, new_name: str) -> None:
+        """Give an experiment a new name, unique in its workspace."""
+        try:
+            with self.database.session() as session:
+                row = self._row(session, workspace, experiment_id, lock=True)
+                if row.lifecycle_stage != ACTIVE:
+                    raise InvalidParameter(
+                        f"Experiment {experiment_id} is deleted; restore it before renaming it."
+                    )
+                row.name, row.last_update_time = new_name, now_ms()
+        except IntegrityError:
+            raise self._name_taken(workspace, new_name) from None
+
+    def set_lifecycle(self, workspace: str, experiment_id: str, stage: str) -> None:
+        """Delete or restore an experiment with the runs that went with it."""
+        with self.database.session() as session:
+            row = self._row(session, workspace, experiment_id, lock=True)
+            stamp = now_ms()
+            runs = update(RunRow).where(RunRow.experiment_id == row.experiment_id)
+            if stage == DELETED and row.lifecycle_stage == ACTIVE:
+                session.execute(
+                    runs.where(RunRow.lifecycle_stage == ACTIVE)
+                    .values(lifecycle_stage=DELETED, deleted_time=stamp)
+                )
+                row.deleted_time = stamp
+            elif stage == ACTIVE and row.lifecycle_stage == DELETED:
+                # Restore only the runs deleted together with the experiment.
+                session.execute(
+                    runs.where(RunRow.deleted_time == row.deleted_time)
+                    .values(lifecycle_stage=ACTIVE, deleted_time=None)
+                )
+                row.deleted_time = None
+            row.lifecycle_stage, row.last_update_time = stage, stamp
+
+    def set_tag(self, workspace: str, experiment_id: str, key: str, value: str) -> None:
+        """Set (or overwrite) one experiment tag."""
+        with self.database.session() as session:
+            row = self._row(session, workspace, experiment_id)
+            _require_active(row)
+            upsert(session, ExperimentTagRow,
+                   [{"experiment_id": row.experiment_id, "key": key, "value": value}])
+
+    def delete_tag(self, workspace: str, experiment_id: str, key: str) -> None:
+        """Remove one experiment tag; 404 when it is not set."""
+        with self.database.session() as session:
+            row = self._row(session, workspace, experiment_id)
+            _require_active(row)
+            tag = session.get(ExperimentTagRow, (row.experiment_id, key))
+            if tag is None:
+                raise NotFound(f"No tag with key '{key}' on experiment {experiment_id}.")
+            session.delete(tag)
+
+    def count_in_workspace(self, workspace: str) -> tuple[int, list[str]]:
+        """How many experiments (deleted ones included) a workspace holds, and a few names."""
+        with self.database.session() as session:
+            where = ExperimentRow.workspace == workspace
+            count = session.scalar(select(func.count()).select_from(ExperimentRow).where(where))
+            names = session.scalars(
+                select(ExperimentRow.name).where(where).order_by(ExperimentRow.name).limit(5)
+            )
+            return count, list(names)
+
+    def fill_missing_location(self, experiment_id: int, location: str) -> None:
+        """Give an experiment created by a migration (id 0) its artifact location."""
+        with self.database.session() as session:
+            session.execute(
+                update(ExperimentRow)
+                .where(ExperimentRow.experiment_id == experiment_id,
+                       ExperimentRow.artifact_location.is_(None))
+                .values(artifact_location=location)
+            )
+
+
+def _require_active(row: ExperimentRow) -> None:
+    if row.lifecycle_stage != ACTIVE:
+        raise InvalidParameter(
+            f"Experiment {row.experiment_id} is deleted; restore it before changing it."
+        )
+
+
+def _parse(parse, text):
+    try:
+        return parse(text, search_syntax.EXPERIMENT_SEARCH)
+    except search_syntax.SearchSyntaxError as exc:
+        raise InvalidParameter(str(exc)) from None

@@ -1,0 +1,176 @@
+"""Turning parsed search filters and order clauses into SQL, and page tokens.
+
+Filters come from tracking.search_syntax as plain Comparisons; each becomes a WHERE clause pushed
+into the query, so every page is full and page tokens stay valid.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy.sql import ColumnElement
+
+from tracking.entities import ACTIVE, DELETED
+from tracking.errors import InvalidParameter
+from tracking.search_syntax import Comparison, OrderBy
+from tracking.store.models import (
+    ExperimentRow, ExperimentTagRow, LatestMetricRow, ParamRow, RunRow, RunTagRow,
+)
+
+MAX_OFFSET = 10**9
+
+
+def encode_token(offset: int) -> str:
+    """An opaque page token for the next page."""
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def decode_token(token: str | None) -> int:
+    """The offset a page token stands for; 400 for a token this server did not issue."""
+    if not token:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
+        offset = None
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+        raise InvalidParameter(
+            "Invalid page_token; pass the next_page_token of the previous response unchanged."
+        )
+    return offset
+
+
+def lifecycle_clause(column, view_type: str) -> list[ColumnElement]:
+    """The lifecycle condition of a view type (ACTIVE_ONLY, DELETED_ONLY, ALL)."""
+    if view_type == "ALL":
+        return []
+    return [column == (DELETED if view_type == "DELETED_ONLY" else ACTIVE)]
+
+
+def compare(column, op: str, value) -> ColumnElement:
+    """`column <op> value` for one of the search operators."""
+    if op == "LIKE":
+        return column.like(value)
+    if op == "ILIKE":
+        return column.ilike(value)
+    if op == "IN":
+        return column.in_(list(value))
+    if op == "NOT IN":
+        return column.not_in(list(value))
+    return {
+        "=": column == value, "!=": column != value, "<": column < value,
+        "<=": column <= value, ">": column > value, ">=": column >= value,
+    }[op]
+
+
+_EXPERIMENT_ATTRIBUTES = {
+    "name": ExperimentRow.name,
+    "creation_time": ExperimentRow.creation_time,
+    "last_update_time": ExperimentRow.last_update_time,
+    "experiment_id": ExperimentRow.experiment_id,
+}
+
+
+def experiment_clauses(comparisons: list[Comparison]) -> list[ColumnElement]:
+    """WHERE clauses of an experiment search."""
+    return [_experiment_clause(c) for c in comparisons]
+
+
+def _experiment_clause(c: Comparison) -> ColumnElement:
+    if c.kind == "tag":
+        return _child_match(ExperimentTagRow, ExperimentTagRow.experiment_id,
+                            ExperimentRow.experiment_id, c)
+    column = _EXPERIMENT_ATTRIBUTES[c.key]
+    if c.key == "experiment_id":
+        return compare(column, c.op, _experiment_ids(c.value))
+    return compare(column, c.op, c.value)
+
+
+def _experiment_ids(value):
+    values = value if isinstance(value, tuple) else (value,)
+    ids = tuple(int(v) for v in values if str(v).isdigit())
+    return ids if isinstance(value, tuple) else (ids[0] if ids else -1)
+
+
+def _child_match(model, child_key, parent_key, c: Comparison) -> ColumnElement:
+    # `!=` means "has the key with another value", as in MLflow; a missing key never matches.
+    return exists().where(child_key == parent_key, model.key == c.key, compare(model.value, c.op, c.value))
+
+
+def experiment_order(orders: list[OrderBy]) -> list:
+    """ORDER BY of an experiment search; newest first by default, ties broken by id."""
+    clauses = []
+    for o in orders:
+        column = _EXPERIMENT_ATTRIBUTES.get(o.key)
+        if o.kind != "attribute" or column is None:
+            raise InvalidParameter(f"Cannot order experiments by '{o.key}'.")
+        clauses.append(column.asc() if o.ascending else column.desc())
+    if not clauses:
+        clauses.append(ExperimentRow.creation_time.desc())
+    return [*clauses, ExperimentRow.experiment_id.asc()]
+
+
+_RUN_ATTRIBUTES = {
+    "run_id": RunRow.run_uuid,
+    "run_name": RunRow.name,
+    "status": RunRow.status,
+    "user_id": RunRow.user_id,
+    "artifact_uri": RunRow.artifact_uri,
+    "start_time": RunRow.start_time,
+    "end_time": RunRow.end_time,
+    "lifecycle_stage": RunRow.lifecycle_stage,
+}
+
+
+def run_clauses(comparisons: list[Comparison]) -> list[ColumnElement]:
+    """WHERE clauses of a run search."""
+    return [_run_clause(c) for c in comparisons]
+
+
+def _run_clause(c: Comparison) -> ColumnElement:
+    if c.kind == "param":
+        return _child_match(ParamRow, ParamRow.run_uuid, RunRow.run_uuid, c)
+    if c.kind == "tag":
+        return _child_match(RunTagRow, RunTagRow.run_uuid, RunRow.run_uuid, c)
+    if c.kind == "metric":
+        return exists().where(
+            LatestMetricRow.run_uuid == RunRow.run_uuid, LatestMetricRow.key == c.key,
+            not_(LatestMetricRow.is_nan), compare(LatestMetricRow.value, c.op, c.value),
+        )
+    column = _RUN_ATTRIBUTES.get(c.key)
+    if column is None:
+        raise InvalidParameter(f"Cannot filter runs by attribute '{c.key}'.")
+    if c.op == "!=":  # a run whose column is NULL is "not equal" too
+        return or_(column != c.value, column.is_(None))
+    return compare(column, c.op, c.value)
+
+
+def run_order(query, orders: list[OrderBy]):
+    """Add ORDER BY to a run search: by attribute, metric, param or tag; NULLs last."""
+    clauses = []
+    for i, o in enumerate(orders):
+        column, query = _run_order_column(query, o, i)
+        clauses += [column.is_(None), column.asc() if o.ascending else column.desc()]
+    if not orders:
+        clauses += [RunRow.start_time.desc()]
+    return query.order_by(*clauses, RunRow.run_uuid.asc())
+
+
+def _run_order_column(query, o: OrderBy, i: int):
+    if o.kind == "attribute":
+        column = _RUN_ATTRIBUTES.get(o.key)
+        if column is None:
+            raise InvalidParameter(f"Cannot order runs by attribute '{o.key}'.")
+        return column, query
+    model = {"metric": LatestMetricRow, "param": ParamRow, "tag": RunTagRow}[o.kind]
+    child = select(model.run_uuid, model.value).where(model.key == o.key).subquery(f"order_{i}")
+    query = query.outerjoin(child, child.c.run_uuid == RunRow.run_uuid)
+    return child.c.value, query
+
+
+def all_of(clauses: list[ColumnElement]) -> ColumnElement:
+    """AND of the clauses (true when there are none)."""
+    return and_(True, *clauses)
