@@ -6,6 +6,8 @@ is migrated automatically; one at an older revision is refused with the command 
 
 from __future__ import annotations
 
+import fcntl
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,6 +22,8 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 VERSION_TABLE = "alembic_version"
 # An arbitrary constant shared by every wsauth process: the PostgreSQL advisory lock's key.
 _PG_LOCK_KEY = 0x77736175
+# Alembic keeps global state: one migration at a time in this process.
+_PROCESS_LOCK = threading.Lock()
 
 
 class SchemaError(Exception):
@@ -48,9 +52,26 @@ def current_revision(connection: Connection) -> str | None:
 
 
 @contextmanager
+def _file_lock(database: str | None):
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migration-lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
 def _migration_lock(connection: Connection):
     # Several processes may start on one empty database at once; only one may migrate it.
     dialect = connection.dialect.name
+    if dialect == "sqlite":
+        with _file_lock(connection.engine.url.database):
+            yield
+        return
     if dialect == "postgresql":
         connection.exec_driver_sql(f"SELECT pg_advisory_lock({_PG_LOCK_KEY})")
     elif dialect == "mysql":
@@ -64,26 +85,36 @@ def _migration_lock(connection: Connection):
             connection.exec_driver_sql("SELECT RELEASE_LOCK('wsauth_tracking_migration')")
 
 
+@contextmanager
+def _locked(engine: Engine):
+    with _PROCESS_LOCK, engine.connect() as connection, _migration_lock(connection):
+        yield connection
+
+
+def _upgrade(connection: Connection) -> tuple[str | None, str]:
+    before = current_revision(connection)
+    command.upgrade(_config(connection), "head")
+    connection.commit()
+    after = current_revision(connection)
+    connection.commit()
+    return before, after
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Apply every pending migration; returns (revision before, revision after)."""
-    with engine.connect() as connection:
-        with _migration_lock(connection):
-            before = current_revision(connection)
-            command.upgrade(_config(connection), "head")
-            connection.commit()
-            after = current_revision(connection)
-            connection.commit()
-            return before, after
+    with _locked(engine) as connection:
+        return _upgrade(connection)
 
 
 def prepare(engine: Engine) -> None:
     """Migrate an empty database; refuse one that is behind or has foreign tables."""
-    with engine.connect() as connection:
+    with _locked(engine) as connection:
         revision = current_revision(connection)
         tables = set(inspect(connection).get_table_names())
-    if revision is None and not tables:
-        upgrade(engine)
-        return
+        connection.commit()
+        if revision is None and not tables:
+            _upgrade(connection)
+            return
     if revision is None:
         raise SchemaError(
             f"the database at {engine.url.render_as_string()} has tables but no wsauth schema "
