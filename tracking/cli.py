@@ -6,6 +6,7 @@ one line on stderr and exit status 1, never a traceback.
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -15,6 +16,8 @@ from tracking import __version__, server
 from tracking.settings import Settings
 from tracking.store import schema
 from tracking.store.db import Database
+from tracking.store.experiments import now_ms
+from tracking.store.garbage import purge_deleted
 
 
 @click.group()
@@ -70,6 +73,52 @@ def db_upgrade(uri: str) -> None:
         click.echo(f"Upgraded the tracking database from revision {before or '(empty)'} to {after}.")
 
 
+@cli.command("gc")
+@click.option("--backend-store-uri", default="sqlite:///mlflow.db", show_default=True,
+              envvar="MLFLOW_BACKEND_STORE_URI", help="SQLAlchemy URI of the tracking database.")
+@click.option("--older-than", default="0s", show_default=True,
+              help="Only what was deleted at least this long ago, e.g. 30d, 12h, 1d2h30m.")
+@click.option("--workspace", default=None, help="Only this workspace's experiments and runs.")
+@click.option("--dry-run", is_flag=True, help="Report what would be purged; change nothing.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+def gc_command(backend_store_uri: str, older_than: str, workspace: str | None, dry_run: bool,
+               yes: bool) -> None:
+    """Permanently remove deleted experiments and runs (artifacts are left in place)."""
+    cutoff = now_ms() - parse_duration(older_than)
+    database = Database(server.checked_uri(backend_store_uri))
+    try:
+        schema.prepare_existing(database.engine)
+        report = purge_deleted(database, cutoff, workspace, dry_run=True)
+        _show_purge(report, "Would purge" if dry_run else "To purge")
+        if dry_run or not (report.experiments or report.runs):
+            return
+        if not yes:
+            click.confirm("Permanently delete them?", abort=True)
+        purge_deleted(database, cutoff, workspace)
+        click.echo("Purged.")
+    finally:
+        database.dispose()
+
+
+def _show_purge(report, verb: str) -> None:
+    click.echo(f"{verb} {len(report.experiments)} experiment(s) and {len(report.runs)} run(s).")
+    for name in report.experiments:
+        click.echo(f"  experiment {name}")
+    if report.artifact_locations:
+        click.echo("Their artifacts are not removed; delete them yourself if wanted:")
+        for location in report.artifact_locations:
+            click.echo(f"  {location}")
+
+
+def parse_duration(text: str) -> int:
+    """'1d2h30m15s' (any part optional) in milliseconds."""
+    match = re.fullmatch(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", text.strip())
+    if not text.strip() or match is None:
+        raise click.BadParameter(f"'{text}' is not a duration; use e.g. 30d, 12h or 1d2h30m", param_hint="--older-than")
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000
+
+
 def main() -> None:
     """Console entry point: one line and status 1 for every user error."""
     try:
@@ -80,7 +129,7 @@ def main() -> None:
         sys.exit(1)
     except click.ClickException as exc:
         _fail(exc.format_message())
-    except (server.StartupError, LookupError, ValueError, ArgumentError) as exc:
+    except (server.StartupError, schema.SchemaError, LookupError, ValueError, ArgumentError) as exc:
         _fail(str(exc))
     except SQLAlchemyError as exc:
         _fail(f"database error: {server.short_reason(exc)}")

@@ -116,5 +116,6 @@ def _refuse_if_not_empty(name: str) -> None:
         shown = ", ".join(f"'{n}'" for n in names) + (", ..." if count > len(names) else "")
         raise InvalidState(
             f"Cannot delete workspace '{name}': it still holds {count} experiment(s) "
-            f"({shown}), deleted ones included. Remove them before deleting the workspace."
+            f"({shown}). Delete them, then purge deleted ones with `wsauth gc`, before "
+            "deleting the workspace."
         )

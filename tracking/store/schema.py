@@ -126,3 +126,14 @@ def prepare(engine: Engine) -> None:
             f"the tracking database is at schema revision {revision}, this server needs "
             f"{head_revision()}; run: wsauth db upgrade '{engine.url.render_as_string()}'"
         )
+
+
+def prepare_existing(engine: Engine) -> None:
+    """Refuse a database that is not a wsauth tracking database at the current revision."""
+    with engine.connect() as connection:
+        revision = current_revision(connection)
+    if revision != head_revision():
+        raise SchemaError(
+            f"the database at {engine.url.render_as_string()} is at schema revision "
+            f"{revision or '(none)'}, expected {head_revision()}; run: wsauth db upgrade URI"
+        )
