@@ -2,7 +2,8 @@
 factory, and real `wsauth server` processes on 127.0.0.1.
 
 Set WSAUTH_TEST_POSTGRES_URI (a superuser URI, e.g. postgresql://wsauth:wsauth@127.0.0.1:54329/postgres)
-to run every database test on PostgreSQL too; `.ci/run` does.
+to run every database test on PostgreSQL too; `.ci/run` does. WSAUTH_TEST_MYSQL_URI (a user who
+may create databases, e.g. mysql://wsauth:wsauth@127.0.0.1:3306/) adds MySQL / MariaDB.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from tracking.server import prepare_databases
 from tracking.settings import Settings
 
 POSTGRES_URI = os.environ.get("WSAUTH_TEST_POSTGRES_URI")
-DATABASE_KINDS = ["sqlite", "postgresql"] if POSTGRES_URI else ["sqlite"]
+MYSQL_URI = os.environ.get("WSAUTH_TEST_MYSQL_URI")
+DATABASE_KINDS = ["sqlite"] + ["postgresql"] * bool(POSTGRES_URI) + ["mysql"] * bool(MYSQL_URI)
 WSAUTH = str(Path(sys.executable).with_name("wsauth"))
 
 
@@ -46,14 +48,29 @@ def postgres_database():
         admin.dispose()
 
 
+@contextmanager
+def mysql_database():
+    """A new, empty MySQL / MariaDB database, dropped afterwards."""
+    name = f"wsauth_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(MYSQL_URI.replace("mysql://", "mysql+pymysql://", 1))
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+    try:
+        yield make_url(MYSQL_URI).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        admin.dispose()
+
+
 @pytest.fixture(params=DATABASE_KINDS)
 def database_uri(request, tmp_path):
     """An empty tracking database of each configured kind."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'mlflow.db'}"
-    else:
-        with postgres_database() as uri:
-            yield uri
+        return
+    with (postgres_database() if request.param == "postgresql" else mysql_database()) as uri:
+        yield uri
 
 
 @pytest.fixture
