@@ -63,13 +63,20 @@ def mysql_database():
         admin.dispose()
 
 
+@contextmanager
+def database_of_kind(kind: str, folder: Path):
+    """A new, empty database of that kind (a SQLite file in folder, or a server database)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'mlflow.db'}"
+        return
+    with (postgres_database() if kind == "postgresql" else mysql_database()) as uri:
+        yield uri
+
+
 @pytest.fixture(params=DATABASE_KINDS)
 def database_uri(request, tmp_path):
     """An empty tracking database of each configured kind."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'mlflow.db'}"
-        return
-    with (postgres_database() if request.param == "postgresql" else mysql_database()) as uri:
+    with database_of_kind(request.param, tmp_path) as uri:
         yield uri
 
 

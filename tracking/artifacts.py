@@ -41,3 +41,67 @@ def experiment_location(
 def run_artifact_uri(experiment_artifact_location: str, run_id: str) -> str:
     """Runs keep their artifacts under their experiment's location."""
     return join(experiment_artifact_location, run_id, "artifacts")
+
+
+class UnsafePath(ValueError):
+    """An artifact path that could leave its workspace or the artifact destination."""
+
+
+def checked_relative_path(path: str) -> str:
+    """A relative POSIX path with no '.', '..' or empty segments, backslashes or NULs."""
+    if path.startswith("/") or "\\" in path or "\x00" in path:
+        raise UnsafePath(f"Invalid artifact path '{path[:200]}': it must be relative and use '/'.")
+    segments = path.split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        raise UnsafePath(
+            f"Invalid artifact path '{path[:200]}': '.', '..' and empty segments are not allowed."
+        )
+    return path
+
+
+def check_workspace_path(path: str, workspace: str, workspaces_enabled: bool) -> str:
+    """Refuse a proxied path outside the request's own `workspaces/<ws>/` prefix.
+
+    Seeds, "Startup Validation": non-default workspaces use `workspaces/<ws>/...`; legacy
+    unprefixed paths stay valid for 'default'. Without workspaces every path is 'default's.
+    """
+    path = checked_relative_path(path)
+    if not workspaces_enabled:
+        return path
+    first, _, rest = path.partition("/")
+    if first == WORKSPACES_SEGMENT:
+        owner = rest.partition("/")[0]
+        if not owner:
+            raise UnsafePath("Artifact paths prefixed with 'workspaces/' must include a workspace name.")
+        if owner != workspace:
+            raise UnsafePath(
+                f"Artifact path targets workspace '{owner}' but the request's workspace is '{workspace}'."
+            )
+        return path
+    if workspace != "default":
+        raise UnsafePath(
+            f"Artifact path '{path[:200]}' is outside workspace '{workspace}'; paths of this "
+            f"workspace start with '{WORKSPACES_SEGMENT}/{workspace}/'."
+        )
+    return path
+
+
+def local_path(root: str, path: str) -> str:
+    """The file of a checked relative path under root, refusing anything (a link) that escapes it."""
+    base = os.path.realpath(root)
+    target = os.path.realpath(os.path.join(base, path))
+    if target != base and not target.startswith(base + os.sep):
+        raise UnsafePath(f"Invalid artifact path '{path[:200]}': it leaves the artifact destination.")
+    return target
+
+
+def is_local(uri: str) -> bool:
+    """True for a plain path or a file: URI."""
+    scheme = urlparse(uri).scheme
+    return len(scheme) <= 1 or scheme == "file"
+
+
+def local_file_path(uri: str) -> str:
+    """The filesystem path of a plain path or file: URI."""
+    parsed = urlparse(uri)
+    return os.path.abspath(parsed.path if parsed.scheme == "file" else uri)

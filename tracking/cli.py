@@ -17,6 +17,7 @@ from tracking.settings import Settings
 from tracking.store import schema
 from tracking.store.db import Database
 from tracking.store.experiments import now_ms
+from tracking.store import workspace_merge
 from tracking.store.garbage import purge_deleted
 
 
@@ -73,6 +74,58 @@ def db_upgrade(uri: str) -> None:
         click.echo(f"Upgraded the tracking database from revision {before or '(empty)'} to {after}.")
 
 
+@db.command("migrate-to-default-workspace")
+@click.argument("uri")
+@click.option("--dry-run", is_flag=True, help="Report the rows to move and any conflicts; change nothing.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("-v", "--verbose", is_flag=True, help="List every conflict, not a sample of five.")
+def migrate_to_default(uri: str, dry_run: bool, yes: bool, verbose: bool) -> None:
+    """Move every workspace's experiments, models and prompts into 'default'."""
+    database = Database(server.checked_uri(uri))
+    try:
+        schema.prepare_existing(database.engine)
+        merge_plan = workspace_merge.plan(database)
+        if merge_plan.conflicts:
+            _abort_on_conflicts(merge_plan.conflicts, verbose)
+        if dry_run:
+            _show_plan(merge_plan, "Dry run: rows that would move to the default workspace:")
+            return
+        if merge_plan.total == 0:
+            click.echo("No rows need to be moved.")
+            return
+        _show_plan(merge_plan, "Rows to move to the default workspace:")
+        if not yes:
+            click.confirm("Proceed with the move?", abort=True)
+        moved = workspace_merge.merge_into_default(database)
+        click.echo(f"Moved {moved} rows to the default workspace.")
+    except workspace_merge.MergeConflict as exc:
+        _abort_on_conflicts(exc.conflicts, verbose)
+    finally:
+        database.dispose()
+
+
+def _show_plan(merge_plan, heading: str) -> None:
+    click.echo(heading)
+    for table, count in merge_plan.moves.items():
+        click.echo(f"  {table}: {count}")
+    followers = ", ".join(f"{count} {table}" for table, count in merge_plan.children.items())
+    click.echo(f"  ({followers} move with their parents)")
+    click.echo(f"Total rows: {merge_plan.total}")
+
+
+def _abort_on_conflicts(conflicts, verbose: bool) -> None:
+    shown = conflicts if verbose else conflicts[:5]
+    click.echo(
+        "Error: move aborted: in 'default' these resources would share a name. Rename them, or "
+        "delete them and purge with `wsauth gc`, then retry:", err=True,
+    )
+    for conflict in shown:
+        click.echo(f"  {conflict}", err=True)
+    if len(conflicts) > len(shown):
+        click.echo(f"  ... ({len(conflicts) - len(shown)} more; --verbose lists all)", err=True)
+    raise click.exceptions.Exit(1)
+
+
 @cli.command("gc")
 @click.option("--backend-store-uri", default="sqlite:///mlflow.db", show_default=True,
               envvar="MLFLOW_BACKEND_STORE_URI", help="SQLAlchemy URI of the tracking database.")
@@ -122,7 +175,9 @@ def parse_duration(text: str) -> int:
 def main() -> None:
     """Console entry point: one line and status 1 for every user error."""
     try:
-        cli.main(standalone_mode=False)
+        status = cli.main(standalone_mode=False)  # returns the status a command exits with
+        if isinstance(status, int):
+            sys.exit(status)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

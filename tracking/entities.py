@@ -59,3 +59,36 @@ class Page:
 
     items: list
     next_page_token: str | None
+
+
+STAGES = ("None", "Staging", "Production", "Archived")
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    name: str
+    version: int
+    creation_timestamp: int
+    last_updated_timestamp: int
+    user_id: str | None
+    current_stage: str
+    description: str | None
+    source: str
+    run_id: str | None
+    run_link: str | None
+    status: str
+    storage_location: str
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    name: str
+    workspace: str
+    creation_timestamp: int
+    last_updated_timestamp: int
+    description: str | None
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, int] = field(default_factory=dict)
+    latest_versions: tuple[ModelVersion, ...] = ()

@@ -104,6 +104,22 @@ EXPERIMENT_SEARCH = SearchSpec(
     attribute_aliases=MappingProxyType({}),
 )
 
+REGISTERED_MODEL_SEARCH = SearchSpec(
+    kinds=frozenset({"attribute", "tag"}),
+    string_attributes=frozenset({"name"}),
+    numeric_attributes=frozenset({"creation_timestamp", "last_updated_timestamp"}),
+    in_attributes=frozenset({"name"}),
+    attribute_aliases=MappingProxyType({"timestamp": "last_updated_timestamp"}),
+)
+
+MODEL_VERSION_SEARCH = SearchSpec(
+    kinds=frozenset({"attribute", "tag"}),
+    string_attributes=frozenset({"name", "run_id", "source_path", "current_stage"}),
+    numeric_attributes=frozenset({"version_number", "creation_timestamp", "last_updated_timestamp"}),
+    in_attributes=frozenset({"name", "run_id"}),
+    attribute_aliases=MappingProxyType({"timestamp": "last_updated_timestamp", "source": "source_path"}),
+)
+
 
 class _Token(NamedTuple):
     kind: str  # "name", "string", "number", "op", "(", ")", "," or "end"

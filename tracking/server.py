@@ -11,12 +11,9 @@ from tracking import artifacts
 from tracking.app import app_plugin_names, create_app
 from tracking.settings import Settings
 from tracking.store import schema
-from tracking.store.db import Database, is_sqlite
+from tracking.store.db import Database
+from tracking.startup import StartupError, check_databases, check_settings
 from tracking.store.experiments import ExperimentStore
-
-
-class StartupError(Exception):
-    """A reason the server cannot start, in one line."""
 
 
 def default_workers() -> int:
@@ -55,7 +52,9 @@ def check_app_name(name: str | None) -> None:
 
 
 def prepare_databases(settings: Settings) -> None:
-    """Migrate empty databases, refuse outdated ones, and give experiment 0 its location."""
+    """Check the settings, migrate empty databases, refuse outdated ones, run the start-up
+    checks and give experiment 0 its location."""
+    check_settings(settings)
     for uri in dict.fromkeys([settings.backend_store_uri, settings.catalog_uri]):
         database = Database(checked_uri(uri))
         try:
@@ -67,6 +66,12 @@ def prepare_databases(settings: Settings) -> None:
             raise StartupError(f"cannot use the database at {shown}: {short_reason(exc)}") from None
         finally:
             database.dispose()
+    tracking, catalog = Database(settings.backend_store_uri), Database(settings.catalog_uri)
+    try:
+        check_databases(settings, tracking, catalog)
+    finally:
+        tracking.dispose()
+        catalog.dispose()
     _locate_default_experiment(settings)
 
 

@@ -13,6 +13,7 @@ from tracking import workspaces
 from tracking.settings import Settings
 from tracking.store.db import Database
 from tracking.store.experiments import ExperimentStore
+from tracking.store.registry import RegistryStore
 from tracking.store.runs import RunStore
 
 EXTENSION = "wsauth"
@@ -25,13 +26,15 @@ class HostState:
     provider: object
     experiments: ExperimentStore
     runs: RunStore
+    registry: RegistryStore
 
     @classmethod
     def open(cls, settings: Settings) -> "HostState":
         """Connect to the databases named by the settings."""
         database = Database(settings.backend_store_uri)
         provider = workspaces.load_provider(settings.catalog_uri, database)
-        return cls(settings, database, provider, ExperimentStore(database), RunStore(database))
+        return cls(settings, database, provider, ExperimentStore(database), RunStore(database),
+                   RegistryStore(database))
 
 
 def host() -> HostState:

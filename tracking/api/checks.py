@@ -64,16 +64,17 @@ def enum(name: str, value, allowed: tuple[str, ...], default: str) -> str:
     """An enum given by name (or by its proto number, 1-based)."""
     if value is None:
         return default
-    if isinstance(value, str) and value.isdigit() and 1 <= int(value) <= len(allowed):
+    numbers = [str(n) for n in range(1, len(allowed) + 1)]  # not isdigit(): it accepts '²'
+    if value in numbers:
         return allowed[int(value) - 1]
     if value not in allowed:
         raise InvalidParameter(f"Invalid {name} '{str(value)[:40]}'; use one of {', '.join(allowed)}.")
     return value
 
 
-def view_type(value) -> str:
-    """ACTIVE_ONLY, DELETED_ONLY or ALL."""
-    return enum("view_type", value, VIEW_TYPES, "ACTIVE_ONLY")
+def view_type(value, name: str = "view_type") -> str:
+    """ACTIVE_ONLY, DELETED_ONLY or ALL (`name` is the field the client sent it in)."""
+    return enum(name, value, VIEW_TYPES, "ACTIVE_ONLY")
 
 
 def run_status(value) -> str | None:

@@ -81,10 +81,11 @@ def list_experiments():
 def update_experiment():
     """POST experiments/update: rename."""
     args = read(EXPERIMENT_ID, Field("new_name", max_length=checks.EXPERIMENT_NAME_MAX))
-    if args["new_name"] is not None:
-        host().experiments.rename(
-            current_workspace(), args["experiment_id"], checks.experiment_name(args["new_name"])
-        )
+    experiments, workspace = host().experiments, current_workspace()
+    if args["new_name"] is None:
+        experiments.get(workspace, args["experiment_id"])  # nothing to change, but it must exist
+    else:
+        experiments.rename(workspace, args["experiment_id"], checks.experiment_name(args["new_name"]))
     return {}
 
 

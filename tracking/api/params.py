@@ -7,6 +7,7 @@ methods carry a JSON object body. Unknown fields are ignored, as newer clients s
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -16,6 +17,8 @@ from tracking.errors import InvalidParameter, MalformedRequest
 
 NON_FINITE = {"nan": math.nan, "infinity": math.inf, "inf": math.inf,
               "-infinity": -math.inf, "-inf": -math.inf}
+# ASCII digits only: str.isdigit() also accepts '²', which int() refuses.
+_INTEGER_TEXT = re.compile(r"-?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,21 @@ def _string(raw, f: Field, label: str) -> str:
         )
     if "\x00" in raw:
         raise InvalidParameter(f"Parameter '{label}' must not contain NUL characters.")
+    if not _is_encodable(raw):
+        raise InvalidParameter(
+            f"Parameter '{label}' contains an unpaired UTF-16 surrogate escape (e.g. \\ud800); "
+            "send valid Unicode text."
+        )
     return raw
+
+
+def _is_encodable(text: str) -> bool:
+    # JSON may escape lone surrogates, which no database can store as UTF-8.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _id(raw, f: Field, label: str) -> str:
@@ -94,8 +111,10 @@ def _id(raw, f: Field, label: str) -> str:
 
 
 def _int(raw, f: Field, label: str) -> int:
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-        raw = int(raw.strip())
+    if isinstance(raw, str) and _INTEGER_TEXT.fullmatch(raw.strip()):
+        # Past 20 characters it is out of the 64-bit range (and int() refuses thousands of
+        # digits): stand in an out-of-range value for the range check below to report.
+        raw = int(raw.strip()) if len(raw.strip()) <= 20 else 2**64
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if not isinstance(raw, int) or isinstance(raw, bool):
@@ -117,7 +136,12 @@ def _float(raw, f: Field, label: str) -> float:
         raise InvalidParameter(
             f"Parameter '{label}' must be a number (or \"NaN\", \"Infinity\"), got {_show(raw)}."
         )
-    return float(raw)
+    try:
+        return float(raw)
+    except OverflowError:  # an integer literal with hundreds of digits
+        raise InvalidParameter(
+            f"Parameter '{label}' is too large for a double; send \"Infinity\" if you mean it."
+        ) from None
 
 
 def _bool(raw, f: Field, label: str) -> bool:

@@ -9,7 +9,7 @@ from typing import Callable, NamedTuple
 
 from flask import Flask
 
-from tracking.api import experiments, meta, runs, workspaces
+from tracking.api import artifacts, experiments, meta, registry, runs, workspaces
 
 
 class Route(NamedTuple):
@@ -22,6 +22,7 @@ class Route(NamedTuple):
 
 V2 = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
 V3 = ("/api/3.0/mlflow", "/ajax-api/3.0/mlflow")
+PROXY = ("/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts")
 ROOT = ("",)
 
 ROUTES: tuple[Route, ...] = (
@@ -51,7 +52,35 @@ ROUTES: tuple[Route, ...] = (
     Route("/runs/log-batch", ("POST",), "logBatch", runs.log_batch, V2),
     Route("/runs/set-tag", ("POST",), "setTag", runs.set_tag, V2),
     Route("/runs/delete-tag", ("POST",), "deleteTag", runs.delete_tag, V2),
+    Route("/logged-models/search", ("POST",), "searchLoggedModels", runs.search_logged_models, V2),
     Route("/metrics/get-history", ("GET",), "getMetricHistory", runs.get_metric_history, V2),
+    # model registry (prompts are registered models tagged mlflow.prompt.is_prompt)
+    Route("/registered-models/create", ("POST",), "createRegisteredModel", registry.create_registered_model, V2),
+    Route("/registered-models/get", ("GET",), "getRegisteredModel", registry.get_registered_model, V2),
+    Route("/registered-models/rename", ("POST",), "renameRegisteredModel", registry.rename_registered_model, V2),
+    Route("/registered-models/update", ("PATCH",), "updateRegisteredModel", registry.update_registered_model, V2),
+    Route("/registered-models/delete", ("DELETE",), "deleteRegisteredModel", registry.delete_registered_model, V2),
+    Route("/registered-models/search", ("GET",), "searchRegisteredModels", registry.search_registered_models, V2),
+    Route("/registered-models/get-latest-versions", ("GET", "POST"), "getLatestVersions", registry.get_latest_versions, V2),
+    Route("/registered-models/set-tag", ("POST",), "setRegisteredModelTag", registry.set_registered_model_tag, V2),
+    Route("/registered-models/delete-tag", ("DELETE",), "deleteRegisteredModelTag", registry.delete_registered_model_tag, V2),
+    Route("/registered-models/alias", ("POST",), "setRegisteredModelAlias", registry.set_alias, V2),
+    Route("/registered-models/alias", ("DELETE",), "deleteRegisteredModelAlias", registry.delete_alias, V2),
+    Route("/registered-models/alias", ("GET",), "getModelVersionByAlias", registry.get_version_by_alias, V2),
+    Route("/model-versions/create", ("POST",), "createModelVersion", registry.create_model_version, V2),
+    Route("/model-versions/get", ("GET",), "getModelVersion", registry.get_model_version, V2),
+    Route("/model-versions/update", ("PATCH",), "updateModelVersion", registry.update_model_version, V2),
+    Route("/model-versions/delete", ("DELETE",), "deleteModelVersion", registry.delete_model_version, V2),
+    Route("/model-versions/search", ("GET",), "searchModelVersions", registry.search_model_versions, V2),
+    Route("/model-versions/transition-stage", ("POST",), "transitionModelVersionStage", registry.transition_stage, V2),
+    Route("/model-versions/set-tag", ("POST",), "setModelVersionTag", registry.set_model_version_tag, V2),
+    Route("/model-versions/delete-tag", ("DELETE",), "deleteModelVersionTag", registry.delete_model_version_tag, V2),
+    Route("/model-versions/get-download-uri", ("GET",), "getModelVersionDownloadUri", registry.get_download_uri, V2),
+    # the artifact proxy
+    Route("/artifacts", ("GET",), "listProxiedArtifacts", artifacts.list_artifacts, PROXY),
+    Route("/artifacts/<path:artifact_path>", ("GET",), "downloadArtifact", artifacts.download_artifact, PROXY),
+    Route("/artifacts/<path:artifact_path>", ("PUT",), "uploadArtifact", artifacts.upload_artifact, PROXY),
+    Route("/artifacts/<path:artifact_path>", ("DELETE",), "deleteArtifact", artifacts.delete_artifact, PROXY),
     # workspaces
     Route("/workspaces", ("GET",), "listWorkspaces", workspaces.list_workspaces, V3),
     Route("/workspaces", ("POST",), "createWorkspace", workspaces.create_workspace, V3),

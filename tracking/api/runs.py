@@ -150,7 +150,7 @@ def search_runs():
                 Field("run_view_type", "id", max_length=20))
     page = host().runs.search(
         current_workspace(), args["experiment_ids"] or [], args["filter"], args["order_by"],
-        checks.view_type(args["run_view_type"]), checks.max_results(args["max_results"]),
+        checks.view_type(args["run_view_type"], "run_view_type"), checks.max_results(args["max_results"]),
         args["page_token"],
     )
     return wire.page("runs", page, wire.run)
@@ -165,3 +165,15 @@ def get_metric_history():
         checks.max_results(args["max_results"], default=25_000, limit=25_000), args["page_token"],
     )
     return wire.page("metrics", page, wire.metric)
+
+
+def search_logged_models():
+    """POST logged-models/search -> {"models": []}.
+
+    wsauth does not store MLflow 3 logged models (POST logged-models is not served), so none
+    exist; the mlflow client searches them while resolving runs:/ URIs and needs this answer.
+    """
+    args = read(Field("experiment_ids", "strings", max_length=40), *checks.SEARCH_FIELDS)
+    for experiment_id in args["experiment_ids"] or []:
+        host().experiments.get(current_workspace(), experiment_id)
+    return {"models": []}

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tracking.entities import Experiment, Metric, Page, Run, Workspace
+from tracking.entities import (
+    Experiment, Metric, ModelVersion, Page, RegisteredModel, Run, Workspace,
+)
 
 
 def _without_none(values: dict[str, Any]) -> dict[str, Any]:
@@ -77,3 +79,25 @@ def run(r: Run) -> dict[str, Any]:
 def page(name: str, p: Page, render) -> dict[str, Any]:
     """A search response: the rendered items under `name`, and the next page token if any."""
     return _without_none({name: [render(item) for item in p.items], "next_page_token": p.next_page_token})
+
+
+def model_version(v: ModelVersion) -> dict[str, Any]:
+    """A ModelVersion message."""
+    return _without_none({
+        "name": v.name, "version": str(v.version), "creation_timestamp": v.creation_timestamp,
+        "last_updated_timestamp": v.last_updated_timestamp, "user_id": v.user_id,
+        "current_stage": v.current_stage, "description": v.description, "source": v.source,
+        "run_id": v.run_id, "status": v.status, "tags": key_values(v.tags), "run_link": v.run_link,
+        "aliases": list(v.aliases),
+    })
+
+
+def registered_model(m: RegisteredModel) -> dict[str, Any]:
+    """A RegisteredModel message."""
+    return _without_none({
+        "name": m.name, "creation_timestamp": m.creation_timestamp,
+        "last_updated_timestamp": m.last_updated_timestamp, "description": m.description,
+        "latest_versions": [model_version(v) for v in m.latest_versions],
+        "tags": key_values(m.tags),
+        "aliases": [{"alias": a, "version": str(v)} for a, v in m.aliases.items()],
+    })

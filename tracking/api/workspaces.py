@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from flask import request
 
-from tracking import workspaces
+from tracking import artifacts, workspaces
 from tracking.api import wire
 from tracking.api.params import Field, body, convert
 from tracking.entities import Workspace
@@ -42,6 +42,19 @@ def _artifact_root(value: str | None) -> str | None:
     return value
 
 
+def _check_proxied_root(name: str, root: str | None) -> None:
+    """A workspace root served by the proxy must lie inside that workspace's own prefix."""
+    if not root or urlparse(root).scheme != "mlflow-artifacts":
+        return
+    path = urlparse(root).path.strip("/")
+    prefix = f"{artifacts.WORKSPACES_SEGMENT}/{name}"
+    if path != prefix and not path.startswith(prefix + "/"):
+        raise InvalidParameter(
+            f"'default_artifact_root' {root} is served by the artifact proxy, so it must lie under "
+            f"mlflow-artifacts:/{prefix}/ (the proxy keeps each workspace inside its own prefix)."
+        )
+
+
 def list_workspaces():
     """GET workspaces -> {"workspaces"} sorted by name."""
     return {"workspaces": [wire.workspace(ws) for ws in _provider().list()]}
@@ -55,6 +68,7 @@ def create_workspace():
         raise InvalidParameter("The 'default' workspace is reserved and cannot be created.")
     name = workspaces.validate_name(args["name"])
     root = _artifact_root(args["default_artifact_root"]) or None
+    _check_proxied_root(name, root)
     created = provider.create(Workspace(name, args["description"], root))
     return {"workspace": wire.workspace(created)}, 201
 
@@ -83,6 +97,7 @@ def update_workspace(workspace_name: str):
     changes = {k: args[k] for k in ("description", "default_artifact_root") if k in payload}
     if "default_artifact_root" in changes:
         changes["default_artifact_root"] = _artifact_root(changes["default_artifact_root"]) or None
+        _check_proxied_root(workspace_name, changes["default_artifact_root"])
     if not changes:
         raise InvalidParameter(
             "Workspace update must have at least one key: description or default_artifact_root."
@@ -111,11 +126,16 @@ def delete_workspace(workspace_name: str):
 
 
 def _refuse_if_not_empty(name: str) -> None:
-    count, names = host().experiments.count_in_workspace(name)
-    if count:
-        shown = ", ".join(f"'{n}'" for n in names) + (", ..." if count > len(names) else "")
+    """409 while experiments, registered models or prompts remain (runs and versions count
+    through them), naming a few of each."""
+    state = host()
+    experiments, experiment_names = state.experiments.count_in_workspace(name)
+    models, prompts, model_names = state.registry.count_in_workspace(name)
+    held = [f"{n} {what}" for n, what in ((experiments, "experiment(s)"),
+                                          (models, "registered model(s)"), (prompts, "prompt(s)")) if n]
+    if held:
+        names = ", ".join(f"'{n}'" for n in [*experiment_names, *model_names][:5])
         raise InvalidState(
-            f"Cannot delete workspace '{name}': it still holds {count} experiment(s) "
-            f"({shown}). Delete them, then purge deleted ones with `wsauth gc`, before "
-            "deleting the workspace."
+            f"Cannot delete workspace '{name}': it still holds {' and '.join(held)} (e.g. {names}). "
+            "Delete them, then purge deleted experiments with `wsauth gc`, before deleting the workspace."
         )

@@ -55,6 +55,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # LIKE is case-sensitive on the other databases and in MLflow (ILIKE is the insensitive one).
+    cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()
 
 

@@ -35,7 +35,7 @@ def to_experiment(row: ExperimentRow) -> Experiment:
 
 def parse_id(experiment_id: str) -> int:
     """An experiment id as stored; a non-numeric id cannot exist."""
-    if not experiment_id.isdigit() or len(experiment_id) > 18:
+    if not search.is_experiment_id(experiment_id):
         raise NotFound(f"No experiment with id '{experiment_id[:40]}' exists.")
     return int(experiment_id)
 

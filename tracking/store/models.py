@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Double,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -132,3 +133,77 @@ class LatestMetricRow(Base):
     timestamp: Mapped[int] = mapped_column(BigInteger)
     step: Mapped[int] = mapped_column(BigInteger)
     is_nan: Mapped[bool] = mapped_column(Boolean, server_default="0")
+
+
+class RegisteredModelRow(Base):
+    """A registered model or a prompt (a model tagged mlflow.prompt.is_prompt)."""
+
+    __tablename__ = "registered_models"
+    __table_args__ = (UniqueConstraint("workspace", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace: Mapped[str] = mapped_column(String(WORKSPACE_MAX), index=True, server_default="default")
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    creation_time: Mapped[int] = mapped_column(BigInteger)
+    last_updated_time: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str | None] = mapped_column(Text)
+    # Version numbers are never reused, even after a version is deleted.
+    last_version: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class RegisteredModelTagRow(Base):
+    __tablename__ = "registered_model_tags"
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("registered_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(KEY_MAX), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+
+
+class ModelVersionRow(Base):
+    __tablename__ = "model_versions"
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("registered_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    creation_time: Mapped[int] = mapped_column(BigInteger)
+    last_updated_time: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    current_stage: Mapped[str] = mapped_column(String(20), server_default="None")
+    description: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    run_link: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), server_default="READY")
+    storage_location: Mapped[str] = mapped_column(Text)
+
+
+class ModelVersionTagRow(Base):
+    __tablename__ = "model_version_tags"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["model_id", "version"], ["model_versions.model_id", "model_versions.version"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    model_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(KEY_MAX), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+
+
+class ModelAliasRow(Base):
+    __tablename__ = "registered_model_aliases"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["model_id", "version"], ["model_versions.model_id", "model_versions.version"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    model_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alias: Mapped[str] = mapped_column(String(KEY_MAX), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)

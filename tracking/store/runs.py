@@ -20,7 +20,7 @@ from tracking.store.experiments import now_ms, parse_id
 from tracking.store.models import (
     ExperimentRow, LatestMetricRow, MetricRow, ParamRow, RunRow, RunTagRow,
 )
-from tracking.store.upsert import upsert
+from tracking.store.upsert import insert_missing, upsert
 
 RUN_NAME_TAG = "mlflow.runName"
 
@@ -50,7 +50,7 @@ class RunStore:
             experiment = _experiment(session, workspace, new.experiment_id)
             session.add(RunRow(
                 run_uuid=run_id, experiment_id=experiment.experiment_id, name=name,
-                user_id=new.user_id, status="RUNNING", start_time=new.start_time or now_ms(),
+                user_id=new.user_id, status="RUNNING", start_time=now_ms() if new.start_time is None else new.start_time,
                 lifecycle_stage=ACTIVE,
                 artifact_uri=run_artifact_uri(experiment.artifact_location or "", run_id),
             ))
@@ -126,7 +126,7 @@ class RunStore:
         comparisons = _parse(search_syntax.parse_filter, filter_string)
         orders = _parse(search_syntax.parse_order_by, order_by)
         offset = search.decode_token(page_token)
-        ids = [int(i) for i in experiment_ids if i.isdigit() and len(i) <= 18]
+        ids = [int(i) for i in experiment_ids if search.is_experiment_id(i)]
         query = (
             select(RunRow).join(ExperimentRow, ExperimentRow.experiment_id == RunRow.experiment_id)
             .where(ExperimentRow.workspace == workspace, RunRow.experiment_id.in_(ids))
@@ -178,19 +178,20 @@ def _run_name(run_name: str | None, tags: dict[str, str]) -> str:
 
 
 def _log_params(session: Session, run_id: str, params: dict[str, str]) -> None:
+    # Insert-if-absent, then compare: two clients logging the same param at once cannot clash.
     if not params:
         return
-    existing = dict(session.execute(
+    insert_missing(session, ParamRow, [{"run_uuid": run_id, "key": k, "value": v} for k, v in params.items()])
+    stored = dict(session.execute(
         select(ParamRow.key, ParamRow.value).where(ParamRow.run_uuid == run_id, ParamRow.key.in_(params))
     ).all())
     for key, value in params.items():
-        if key in existing and existing[key] != value:
+        if stored[key] != value:
             raise InvalidParameter(
                 f"Param '{key}' of run {run_id} was already logged with value "
-                f"'{existing[key][:100]}'; a param cannot change (attempted '{value[:100]}'). "
+                f"'{stored[key][:100]}'; a param cannot change (attempted '{value[:100]}'). "
                 "Log it under another key, or use a tag or metric for values that change."
             )
-    session.add_all(ParamRow(run_uuid=run_id, key=k, value=v) for k, v in params.items() if k not in existing)
 
 
 def _stored_value(value: float) -> tuple[float, bool]:

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import String, and_, cast, exists, not_, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from tracking.entities import ACTIVE, DELETED
@@ -21,6 +21,13 @@ from tracking.store.models import (
 )
 
 MAX_OFFSET = 10**9
+INT64 = range(-(2**63), 2**63)
+MAX_EXPERIMENT_ID = 2**31 - 1  # experiments.experiment_id is a 32-bit INTEGER, as in MLflow
+
+
+def is_experiment_id(text: str) -> bool:
+    """True when the text can be a stored experiment id: ASCII digits (not '²'), 32-bit."""
+    return text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_EXPERIMENT_ID
 
 
 def encode_token(offset: int) -> str:
@@ -52,6 +59,8 @@ def lifecycle_clause(column, view_type: str) -> list[ColumnElement]:
 
 def compare(column, op: str, value) -> ColumnElement:
     """`column <op> value` for one of the search operators."""
+    if isinstance(value, int) and value not in INT64:  # no database binds it; compare as a double
+        value = float(value)
     if op == "LIKE":
         return column.like(value)
     if op == "ILIKE":
@@ -84,6 +93,8 @@ def _experiment_clause(c: Comparison) -> ColumnElement:
         return _child_match(ExperimentTagRow, ExperimentTagRow.experiment_id,
                             ExperimentRow.experiment_id, c)
     column = _EXPERIMENT_ATTRIBUTES[c.key]
+    if c.key == "experiment_id" and c.op in ("LIKE", "ILIKE"):  # a pattern on the id's digits
+        return compare(cast(column, String), c.op, c.value)
     if c.key == "experiment_id":
         return compare(column, c.op, _experiment_ids(c.value))
     return compare(column, c.op, c.value)
@@ -91,7 +102,7 @@ def _experiment_clause(c: Comparison) -> ColumnElement:
 
 def _experiment_ids(value):
     values = value if isinstance(value, tuple) else (value,)
-    ids = tuple(int(v) for v in values if str(v).isdigit())
+    ids = tuple(int(v) for v in values if is_experiment_id(str(v)))
     return ids if isinstance(value, tuple) else (ids[0] if ids else -1)
 
 
@@ -106,7 +117,10 @@ def experiment_order(orders: list[OrderBy]) -> list:
     for o in orders:
         column = _EXPERIMENT_ATTRIBUTES.get(o.key)
         if o.kind != "attribute" or column is None:
-            raise InvalidParameter(f"Cannot order experiments by '{o.key}'.")
+            raise InvalidParameter(
+                f"Cannot order experiments by {o.kind} '{o.key}'; order by one of the attributes "
+                f"{', '.join(_EXPERIMENT_ATTRIBUTES)}, e.g. 'name ASC'."
+            )
         clauses.append(column.asc() if o.ascending else column.desc())
     if not clauses:
         clauses.append(ExperimentRow.creation_time.desc())

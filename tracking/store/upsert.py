@@ -41,3 +41,18 @@ def _mysql_value(table, statement, name, where):
 
     new = statement.inserted[name]
     return case((where(table, statement.inserted), new), else_=table.c[name]) if where else new
+
+
+def insert_missing(session: Session, model, rows: list[dict[str, Any]]) -> None:
+    """Insert the rows whose primary key is not taken yet; leave the others as they are."""
+    if not rows:
+        return
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect in _INSERTS:
+        statement = _INSERTS[dialect](table).on_conflict_do_nothing()
+    elif dialect == "mysql":
+        statement = mysql.insert(table).prefix_with("IGNORE")
+    else:
+        raise NotImplementedError(f"insert_missing is not implemented for {dialect}")
+    session.execute(statement, rows)

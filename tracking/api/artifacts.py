@@ -1,0 +1,106 @@
+"""The artifact proxy (`--serve-artifacts`): upload, download, list and delete files under
+`--artifacts-destination`, each request confined to its workspace's `workspaces/<ws>/` prefix."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import shutil
+import tempfile
+
+from flask import request, send_file
+
+from tracking import artifacts
+from tracking.errors import EndpointNotFound, InvalidParameter, NotFound
+from tracking.state import current_workspace, host
+
+CHUNK = 1024 * 1024
+MAX_ARTIFACT_BYTES = 5 * 1024**3
+
+
+def _destination() -> str:
+    settings = host().settings
+    if not settings.serve_artifacts:
+        raise EndpointNotFound(
+            "The artifact proxy is off (--no-serve-artifacts); clients write to the artifact "
+            "location directly."
+        )
+    return artifacts.local_file_path(settings.artifacts_destination)
+
+
+def _local(path: str) -> str:
+    settings = host().settings
+    try:
+        path = artifacts.check_workspace_path(path, current_workspace(), settings.workspaces_enabled)
+        return artifacts.local_path(_destination(), path)
+    except artifacts.UnsafePath as exc:
+        raise InvalidParameter(str(exc)) from None
+
+
+def download_artifact(artifact_path: str):
+    """GET mlflow-artifacts/artifacts/<path>: the file's bytes."""
+    target = _local(artifact_path)
+    if not os.path.isfile(target):
+        raise NotFound(f"No artifact at '{artifact_path[:200]}'.")
+    mimetype = mimetypes.guess_type(target)[0] or "application/octet-stream"
+    return send_file(target, mimetype=mimetype, conditional=True)
+
+
+def upload_artifact(artifact_path: str):
+    """PUT mlflow-artifacts/artifacts/<path>: store the body; the file appears whole or not at all."""
+    target = _local(artifact_path)
+    if os.path.isdir(target):
+        raise InvalidParameter(f"'{artifact_path[:200]}' is a directory; upload to a file path.")
+    request.max_content_length = MAX_ARTIFACT_BYTES
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".upload-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            while chunk := request.stream.read(CHUNK):
+                out.write(chunk)
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return {}
+
+
+def list_artifacts():
+    """GET mlflow-artifacts/artifacts?path=: the entries of one directory."""
+    path = (request.args.get("path") or "").strip("/")
+    root = _destination()
+    if not path:
+        return {"files": _entries(root, hide_workspaces=host().settings.workspaces_enabled)}
+    target = _local(path)
+    if os.path.isfile(target):
+        return {"files": [_entry(target)]}
+    return {"files": _entries(target)} if os.path.isdir(target) else {}
+
+
+def _entries(folder: str, hide_workspaces: bool = False) -> list[dict]:
+    if hide_workspaces and host().settings.workspaces_enabled and current_workspace() != "default":
+        raise InvalidParameter(
+            f"List a path inside '{artifacts.WORKSPACES_SEGMENT}/{current_workspace()}/'."
+        )
+    names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    if hide_workspaces:  # other workspaces' folders are not 'default's to see
+        names = [n for n in names if n != artifacts.WORKSPACES_SEGMENT]
+    return [_entry(os.path.join(folder, n)) for n in names if not n.startswith(".upload-")]
+
+
+def _entry(target: str) -> dict:
+    if os.path.isdir(target):
+        return {"path": os.path.basename(target), "is_dir": True}
+    return {"path": os.path.basename(target), "is_dir": False, "file_size": os.path.getsize(target)}
+
+
+def delete_artifact(artifact_path: str):
+    """DELETE mlflow-artifacts/artifacts/<path>: remove a file or a folder."""
+    target = _local(artifact_path)
+    if os.path.isdir(target):
+        shutil.rmtree(target)
+    elif os.path.isfile(target):
+        os.unlink(target)
+    else:
+        raise NotFound(f"No artifact at '{artifact_path[:200]}'.")
+    return {}
