@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from tracking import hostapi
 from tracking.api import checks, wire
 from tracking.api.params import Field, read
 from tracking.entities import STAGES
@@ -44,6 +45,7 @@ def create_registered_model():
     registry, workspace = _registry()
     model = registry.create_model(workspace, _name(args["name"]), args["description"],
                                   checks.tags("tag", args["tags"]))
+    hostapi.announce(hostapi.resource_created, kind="registered_model", workspace=workspace, key=model.name)
     return {"registered_model": wire.registered_model(model)}
 
 
@@ -58,6 +60,8 @@ def rename_registered_model():
     args = read(NAME, Field("new_name", required=True, max_length=checks.EXPERIMENT_NAME_MAX))
     registry, workspace = _registry()
     model = registry.rename_model(workspace, args["name"], _name(args["new_name"]))
+    hostapi.announce(hostapi.resource_renamed, kind="registered_model", workspace=workspace,
+                     key=args["name"], new_key=model.name)
     return {"registered_model": wire.registered_model(model)}
 
 
@@ -72,7 +76,9 @@ def update_registered_model():
 def delete_registered_model():
     """DELETE registered-models/delete."""
     registry, workspace = _registry()
-    registry.delete_model(workspace, read(NAME)["name"])
+    name = read(NAME)["name"]
+    registry.delete_model(workspace, name)
+    hostapi.announce(hostapi.resource_deleted, kind="registered_model", workspace=workspace, key=name)
     return {}
 
 
@@ -81,7 +87,8 @@ def search_registered_models():
     args = read(*checks.SEARCH_FIELDS)
     registry, workspace = _registry()
     page = registry.search_models(workspace, args["filter"], args["order_by"],
-                                  checks.max_results(args["max_results"], 100, 1000), args["page_token"])
+                                  checks.max_results(args["max_results"], 100, 1000), args["page_token"],
+                                  hostapi.visibility("registered_model"))
     return wire.page("registered_models", page, wire.registered_model)
 
 
@@ -175,7 +182,8 @@ def search_model_versions():
     args = read(*checks.SEARCH_FIELDS)
     registry, workspace = _registry()
     page = registry.search_versions(workspace, args["filter"], args["order_by"],
-                                    checks.max_results(args["max_results"], 10_000, 200_000), args["page_token"])
+                                    checks.max_results(args["max_results"], 10_000, 200_000), args["page_token"],
+                                    hostapi.visibility("registered_model"))
     return wire.page("model_versions", page, wire.model_version)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tracking import hostapi
 from tracking.api import checks, wire
 from tracking.api.params import Field, read
 from tracking.entities import ACTIVE, DELETED, Metric
@@ -151,7 +152,7 @@ def search_runs():
     page = host().runs.search(
         current_workspace(), args["experiment_ids"] or [], args["filter"], args["order_by"],
         checks.view_type(args["run_view_type"], "run_view_type"), checks.max_results(args["max_results"]),
-        args["page_token"],
+        args["page_token"], hostapi.visibility("experiment"),
     )
     return wire.page("runs", page, wire.run)
 

@@ -102,7 +102,7 @@ class ExperimentStore:
 
     def search(
         self, workspace: str, filter_string: str | None, order_by: list[str] | None,
-        view_type: str, max_results: int, page_token: str | None,
+        view_type: str, max_results: int, page_token: str | None, visible=None,
     ) -> Page:
         """One page of the workspace's experiments matching a filter."""
         comparisons = _parse(search_syntax.parse_filter, filter_string)
@@ -111,6 +111,7 @@ class ExperimentStore:
         query = select(ExperimentRow).where(ExperimentRow.workspace == workspace)
         query = query.where(*search.lifecycle_clause(ExperimentRow.lifecycle_stage, view_type))
         query = query.where(*search.experiment_clauses(comparisons))
+        query = query.where(*search.visible_clause(ExperimentRow.experiment_id, visible, _as_id))
         query = query.order_by(*search.experiment_order(orders))
         with self.database.session() as session:
             rows = list(session.scalars(query.offset(offset).limit(max_results + 1)))
@@ -170,6 +171,14 @@ class ExperimentStore:
                 raise NotFound(f"No tag with key '{key}' on experiment {experiment_id}.")
             session.delete(tag)
 
+    def workspace_of(self, experiment_id: str) -> str | None:
+        """The workspace of an experiment, whichever it is; None when there is none."""
+        if not search.is_experiment_id(experiment_id):
+            return None
+        with self.database.session() as session:
+            return session.scalar(select(ExperimentRow.workspace).where(
+                ExperimentRow.experiment_id == int(experiment_id)))
+
     def count_in_workspace(self, workspace: str) -> tuple[int, list[str]]:
         """How many experiments (deleted ones included) a workspace holds, and a few names."""
         with self.database.session() as session:
@@ -189,6 +198,10 @@ class ExperimentStore:
                        ExperimentRow.artifact_location.is_(None))
                 .values(artifact_location=location)
             )
+
+
+def _as_id(key: str) -> int:
+    return int(key) if search.is_experiment_id(key) else -1
 
 
 def _require_active(row: ExperimentRow) -> None:

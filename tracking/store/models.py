@@ -41,7 +41,8 @@ class WorkspaceRow(Base):
 
 class ExperimentRow(Base):
     __tablename__ = "experiments"
-    __table_args__ = (UniqueConstraint("workspace", "name"),)
+    # AUTOINCREMENT: SQLite must never hand a purged experiment's id to a new one (old grants).
+    __table_args__ = (UniqueConstraint("workspace", "name"), {"sqlite_autoincrement": True})
 
     experiment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace: Mapped[str] = mapped_column(String(WORKSPACE_MAX), index=True, server_default="default")
@@ -139,7 +140,7 @@ class RegisteredModelRow(Base):
     """A registered model or a prompt (a model tagged mlflow.prompt.is_prompt)."""
 
     __tablename__ = "registered_models"
-    __table_args__ = (UniqueConstraint("workspace", "name"),)
+    __table_args__ = (UniqueConstraint("workspace", "name"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace: Mapped[str] = mapped_column(String(WORKSPACE_MAX), index=True, server_default="default")

@@ -90,13 +90,14 @@ class RegistryStore:
             session.delete(_model(session, workspace, name, lock=True))
 
     def search_models(self, workspace: str, filter_string: str | None, order_by: list[str] | None,
-                      max_results: int, page_token: str | None) -> Page:
+                      max_results: int, page_token: str | None, visible=None) -> Page:
         """One page of the workspace's registered models matching a filter."""
         comparisons = _parse(search_syntax.parse_filter, filter_string, search_syntax.REGISTERED_MODEL_SEARCH)
         orders = _parse(search_syntax.parse_order_by, order_by, search_syntax.REGISTERED_MODEL_SEARCH)
         offset = search.decode_token(page_token)
         query = (select(RegisteredModelRow).where(RegisteredModelRow.workspace == workspace)
-                 .where(*rsearch.model_clauses(comparisons)).order_by(*rsearch.model_order(orders)))
+                 .where(*rsearch.model_clauses(comparisons)).order_by(*rsearch.model_order(orders))
+                 .where(*search.visible_clause(RegisteredModelRow.name, visible)))
         with self.database.session() as session:
             rows = list(session.scalars(query.offset(offset).limit(max_results + 1)))
             items = _load_models(session, rows[:max_results])
@@ -192,7 +193,7 @@ class RegistryStore:
             model.last_updated_time = now_ms()
 
     def search_versions(self, workspace: str, filter_string: str | None, order_by: list[str] | None,
-                        max_results: int, page_token: str | None) -> Page:
+                        max_results: int, page_token: str | None, visible=None) -> Page:
         """One page of the workspace's model versions matching a filter."""
         spec = search_syntax.MODEL_VERSION_SEARCH
         comparisons = _parse(search_syntax.parse_filter, filter_string, spec)
@@ -203,6 +204,7 @@ class RegistryStore:
             .join(RegisteredModelRow, RegisteredModelRow.id == ModelVersionRow.model_id)
             .where(RegisteredModelRow.workspace == workspace)
             .where(*rsearch.version_clauses(comparisons)).order_by(*rsearch.version_order(orders))
+            .where(*search.visible_clause(RegisteredModelRow.name, visible))
         )
         with self.database.session() as session:
             found = session.execute(query.offset(offset).limit(max_results + 1)).all()[: max_results + 1]

@@ -121,12 +121,13 @@ class RunStore:
 
     def search(self, workspace: str, experiment_ids: list[str], filter_string: str | None,
                order_by: list[str] | None, view_type: str, max_results: int,
-               page_token: str | None) -> Page:
+               page_token: str | None, visible=None) -> Page:
         """One page of the runs of the given experiments (of this workspace) matching a filter."""
         comparisons = _parse(search_syntax.parse_filter, filter_string)
         orders = _parse(search_syntax.parse_order_by, order_by)
         offset = search.decode_token(page_token)
-        ids = [int(i) for i in experiment_ids if search.is_experiment_id(i)]
+        ids = [int(i) for i in experiment_ids
+               if search.is_experiment_id(i) and (visible is None or visible.allows(i))]
         query = (
             select(RunRow).join(ExperimentRow, ExperimentRow.experiment_id == RunRow.experiment_id)
             .where(ExperimentRow.workspace == workspace, RunRow.experiment_id.in_(ids))
@@ -255,6 +256,11 @@ def _parse(parse, text):
         return parse(text, search_syntax.RUN_SEARCH)
     except search_syntax.SearchSyntaxError as exc:
         raise InvalidParameter(str(exc)) from None
+
+
+    def workspace_of(self, run_id: str) -> tuple[str, str] | None:
+        """(workspace, experiment id) of a run, or None when there is no such run."""
+        return workspace_of_run(self.database, run_id)
 
 
 def workspace_of_run(database: Database, run_id: str) -> tuple[str, str] | None:

@@ -50,6 +50,15 @@ def decode_token(token: str | None) -> int:
     return offset
 
 
+def visible_clause(column, visible, convert=str) -> list[ColumnElement]:
+    """The WHERE clause of a plugin's visibility rule (tracking.hostapi.Visibility) on a key column."""
+    if visible is None:
+        return []
+    if visible.only is not None:
+        return [column.in_([convert(key) for key in visible.only])]
+    return [column.not_in([convert(key) for key in visible.hidden])] if visible.hidden else []
+
+
 def lifecycle_clause(column, view_type: str) -> list[ColumnElement]:
     """The lifecycle condition of a view type (ACTIVE_ONLY, DELETED_ONLY, ALL)."""
     if view_type == "ALL":

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("deleted_time", sa.BigInteger()),
         sa.PrimaryKeyConstraint("experiment_id", name="pk_experiments"),
         sa.UniqueConstraint("workspace", "name", name="uq_experiments_workspace_name"),
+        sqlite_autoincrement=True,  # never reuse a purged experiment's id
     )
     op.create_index("ix_experiments_workspace", "experiments", ["workspace"])
     op.create_table(

@@ -24,7 +24,8 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('last_version', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_registered_models')),
-    sa.UniqueConstraint('workspace', 'name', name=op.f('uq_registered_models_workspace_name'))
+    sa.UniqueConstraint('workspace', 'name', name=op.f('uq_registered_models_workspace_name')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('registered_models', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_registered_models_workspace'), ['workspace'], unique=False)

@@ -1,0 +1,93 @@
+"""The only part of the host that an app plugin (the auth layer) may import.
+
+For the current request: its workspace, where a resource lives, and a visibility filter the
+host's searches apply. Signals tell plugins what changed after it was committed. A second host
+(for example a real MLflow server) would implement this same module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from blinker import Namespace
+from flask import g
+
+from tracking import workspaces
+from tracking.errors import ApiError, PermissionDenied, Unauthenticated, Unavailable, error_body
+from tracking.state import current_workspace, host
+from tracking.store.db import NAMING_CONVENTION, Database
+from tracking.store.schema import Migrations, SchemaError, register, upgrade
+from tracking.store.schema import prepare as prepare_schema
+
+__all__ = [
+    "ApiError", "PermissionDenied", "Unauthenticated", "Unavailable", "error_body",
+    "Database", "NAMING_CONVENTION", "Migrations", "SchemaError", "register", "upgrade",
+    "prepare_schema", "current_workspace", "workspaces_enabled", "DEFAULT_WORKSPACE",
+    "workspace_of", "model_exists", "Visibility", "restrict", "visibility", "signals",
+]
+
+DEFAULT_WORKSPACE = workspaces.DEFAULT_WORKSPACE
+signals = Namespace()
+# Sent after the commit, with sender=the Flask app and keyword arguments as named.
+resource_created = signals.signal("resource-created")      # kind, workspace, key
+resource_deleted = signals.signal("resource-deleted")      # kind, workspace, key
+resource_renamed = signals.signal("resource-renamed")      # kind, workspace, key, new_key
+workspace_deleted = signals.signal("workspace-deleted")    # workspace
+
+
+def workspaces_enabled() -> bool:
+    """Whether the server scopes resources to workspaces."""
+    return host().settings.workspaces_enabled
+
+
+def workspace_of(kind: str, key: str) -> tuple[str, str] | None:
+    """(workspace, experiment id) of an experiment ("experiment") or run ("run"); None when
+    there is none. Experiment ids and run ids are global, so the answer never changes while
+    the resource exists (until migrate-to-default-workspace moves it)."""
+    state = host()
+    if kind == "experiment":
+        found = state.experiments.workspace_of(key)
+        return (found, key) if found else None
+    if kind == "run":
+        return state.runs.workspace_of(key)
+    raise ValueError(f"unknown resource kind {kind}")
+
+
+def experiment_id_by_name(workspace: str, name: str) -> str | None:
+    """The id of the named experiment in the workspace, or None."""
+    experiment = host().experiments.find_by_name(workspace, name)
+    return experiment.experiment_id if experiment else None
+
+
+def model_exists(workspace: str, name: str) -> bool:
+    """Whether a registered model (or prompt) of that name exists in the workspace."""
+    return host().registry.is_prompt(workspace, name) is not None
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which items of a kind a search may return: `only` these keys, else all but `hidden`."""
+
+    only: frozenset[str] | None = None
+    hidden: frozenset[str] = frozenset()
+
+    def allows(self, key: str) -> bool:
+        """Whether one item may be shown."""
+        return key in self.only if self.only is not None else key not in self.hidden
+
+
+def restrict(kind: str, rule: Visibility) -> None:
+    """Make the host's searches of this request return only what `rule` allows."""
+    g.setdefault("wsauth_visibility", {})[kind] = rule
+
+
+def visibility(kind: str) -> Visibility | None:
+    """The restriction a plugin set for this request, if any."""
+    return g.get("wsauth_visibility", {}).get(kind)
+
+
+def announce(signal, **details) -> None:
+    """Send a signal on behalf of the app serving this request (after the change committed)."""
+    from flask import current_app
+
+    signal.send(current_app._get_current_object(), **details)
