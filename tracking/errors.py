@@ -75,6 +75,7 @@ class Unauthenticated(ApiError):
 
     status = 401
     error_code = "UNAUTHENTICATED"
+    headers = {"WWW-Authenticate": 'Basic realm="mlflow"'}
 
 
 class Unavailable(ApiError):
@@ -103,7 +104,9 @@ def error_body(status: int, error_code: str, message: str):
 
 
 def _api_error(exc: ApiError):
-    return error_body(exc.status, exc.error_code, exc.message)
+    response = error_body(exc.status, exc.error_code, exc.message)
+    response.headers.update(getattr(exc, "headers", {}))
+    return response
 
 
 def _http_error(exc: HTTPException):

@@ -13,14 +13,19 @@ from blinker import Namespace
 from flask import g
 
 from tracking import workspaces
-from tracking.errors import ApiError, PermissionDenied, Unauthenticated, Unavailable, error_body
+from tracking.errors import (
+    AlreadyExists, ApiError, InvalidParameter, InvalidState, MalformedRequest, NotFound,
+    PermissionDenied, Unauthenticated, Unavailable, error_body,
+)
+from tracking.api.params import Field, body, read
 from tracking.state import current_workspace, host
 from tracking.store.db import NAMING_CONVENTION, Database
 from tracking.store.schema import Migrations, SchemaError, register, upgrade
 from tracking.store.schema import prepare as prepare_schema
 
 __all__ = [
-    "ApiError", "PermissionDenied", "Unauthenticated", "Unavailable", "error_body",
+    "ApiError", "PermissionDenied", "Unauthenticated", "Unavailable", "error_body", "AlreadyExists",
+    "InvalidParameter", "InvalidState", "MalformedRequest", "NotFound", "Field", "body", "read",
     "Database", "NAMING_CONVENTION", "Migrations", "SchemaError", "register", "upgrade",
     "prepare_schema", "current_workspace", "workspaces_enabled", "DEFAULT_WORKSPACE",
     "workspace_of", "model_exists", "Visibility", "restrict", "visibility", "signals",

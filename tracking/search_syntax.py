@@ -279,6 +279,10 @@ class _Parser:
     def comparison(self) -> Comparison:
         kind, key = self.target()
         op = self.operator(kind, key)
+        if op in ("IS NULL", "IS NOT NULL"):
+            if kind not in ("param", "tag"):
+                raise self.fail(f"{op} applies to params and tags only, not to {_spell(kind, key)}")
+            return Comparison(kind, key, op, None)
         return _checked(self, kind, key, op, self.value(op))
 
     def target(self) -> tuple[str, str]:
@@ -301,7 +305,10 @@ class _Parser:
             self.take()
             return "NOT IN"
         if self.is_word(token, "IS"):
-            raise self.fail("IS NULL / IS NOT NULL are not supported; compare with a value instead")
+            negated = self.is_word(self.peek(), "NOT") and bool(self.take())
+            if not self.is_word(self.take(), "NULL"):
+                raise self.fail(f"expected NULL after IS{' NOT' if negated else ''} in {_spell(kind, key)}")
+            return "IS NOT NULL" if negated else "IS NULL"
         raise self.fail(f"expected an operator after {_spell(kind, key)} (=, !=, <, <=, >, >=, "
                         f"LIKE, ILIKE, IN, NOT IN), found {self.found(token)}")
 

@@ -190,7 +190,9 @@ INVALID_RUN_FILTERS = [
     ("tags.a IN ('1')", "IN cannot be used with tag 'a'"),
     ("attributes.artifact_uri IN ('1')", "IN cannot be used with attribute 'artifact_uri'"),
     ("attributes.start_time IN ('1')", "IN cannot be used"),
-    ("tags.a IS NULL", "IS NULL / IS NOT NULL are not supported"),
+    ("metrics.a IS NULL", "IS NULL applies to params and tags only"),
+    ("tags.a IS", "expected NULL after IS"),
+    ("params.a IS NOT 'x'", "expected NULL after IS NOT"),
     ("tags.a NOT LIKE 'x'", "expected an operator"),
     ("tags.a RLIKE 'x'", "expected an operator"),
     # lists
@@ -427,3 +429,12 @@ def test_custom_spec():
         parse_filter("tags.x = 'a'", spec)
     with pytest.raises(SearchSyntaxError, match="IN cannot be used"):
         parse_filter("name IN ('a')", spec)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("tags.a IS NULL", [Comparison("tag", "a", "IS NULL", None)]),
+    ("params.lr is not null and tags.`x y` IS NULL",
+     [Comparison("param", "lr", "IS NOT NULL", None), Comparison("tag", "x y", "IS NULL", None)]),
+])
+def test_is_null_on_params_and_tags(text, expected):
+    assert parse_filter(text, RUN_SEARCH) == expected

@@ -34,6 +34,9 @@ _VERSION_ATTRIBUTES = {
 
 
 def _tag_clause(tag_model, owner: ColumnElement, c: Comparison) -> ColumnElement:
+    if c.op in ("IS NULL", "IS NOT NULL"):
+        has_key = exists().where(owner, tag_model.key == c.key)
+        return has_key if c.op == "IS NOT NULL" else not_(has_key)
     if c.op == "!=":
         return not_(exists().where(owner, tag_model.key == c.key, tag_model.value == c.value))
     return exists().where(owner, tag_model.key == c.key, compare(tag_model.value, c.op, c.value))

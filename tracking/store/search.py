@@ -116,6 +116,9 @@ def _experiment_ids(value):
 
 
 def _child_match(model, child_key, parent_key, c: Comparison) -> ColumnElement:
+    if c.op in ("IS NULL", "IS NOT NULL"):  # whether the run has the key at all
+        has_key = exists().where(child_key == parent_key, model.key == c.key)
+        return has_key if c.op == "IS NOT NULL" else not_(has_key)
     # `!=` means "has the key with another value", as in MLflow; a missing key never matches.
     return exists().where(child_key == parent_key, model.key == c.key, compare(model.value, c.op, c.value))
 
@@ -177,8 +180,8 @@ def run_order(query, orders: list[OrderBy]):
     for i, o in enumerate(orders):
         column, query = _run_order_column(query, o, i)
         clauses += [column.is_(None), column.asc() if o.ascending else column.desc()]
-    if not orders:
-        clauses += [RunRow.start_time.desc()]
+    if not any(o.kind == "attribute" and o.key == "start_time" for o in orders):
+        clauses += [RunRow.start_time.desc()]  # ties: newest first, as MLflow does
     return query.order_by(*clauses, RunRow.run_uuid.asc())
 
 
