@@ -43,6 +43,10 @@ def run_artifact_uri(experiment_artifact_location: str, run_id: str) -> str:
     return join(experiment_artifact_location, run_id, "artifacts")
 
 
+# Deeper paths are refused: creating their folders recurses once per level (os.makedirs).
+MAX_PATH_DEPTH = 128
+
+
 class UnsafePath(ValueError):
     """An artifact path that could leave its workspace or the artifact destination."""
 
@@ -56,6 +60,8 @@ def checked_relative_path(path: str) -> str:
         raise UnsafePath(
             f"Invalid artifact path '{path[:200]}': '.', '..' and empty segments are not allowed."
         )
+    if len(segments) > MAX_PATH_DEPTH:
+        raise UnsafePath(f"Invalid artifact path '{path[:200]}': it is more than {MAX_PATH_DEPTH} levels deep.")
     return path
 
 

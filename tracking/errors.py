@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,10 @@ def _describe_http_error(exc: HTTPException) -> str:
 
 
 def _database_error(exc: DBAPIError):
+    if isinstance(exc, DataError):  # e.g. a value longer than MySQL's 64 KB TEXT: the request's fault
+        return error_body(400, "INVALID_PARAMETER_VALUE",
+                          "A value of the request does not fit the database (too long or out of range); "
+                          "shorten it.")
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
         log.error("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
         return error_body(

@@ -96,3 +96,8 @@ def announce(signal, **details) -> None:
     from flask import current_app
 
     signal.send(current_app._get_current_object(), **details)
+
+
+def workspace_exists(name: str) -> bool:
+    """Whether the workspace catalog has a workspace of that name."""
+    return host().provider.get(name) is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from tracking import artifacts
 from tracking.errors import InvalidParameter
@@ -18,7 +18,11 @@ def storage_location(workspace: str, source: str, run_id: str | None) -> tuple[s
 
     Other sources are stored as given: the server never reads a version's files itself (it has
     no model-versions/get-artifact route), so a source cannot expose the server's own files.
+    Paths are checked percent-decoded, as the artifact proxy will see them.
     """
+    if not source.strip():
+        raise InvalidParameter("Model version source must not be empty; send where the model's files are, "
+                               "e.g. runs:/<run_id>/model.")
     if source.startswith(RUNS_SCHEME):
         return _from_run_uri(workspace, source, run_id)
     if run_id:
@@ -34,12 +38,12 @@ def _from_run_uri(workspace: str, source: str, run_id: str | None) -> tuple[str,
         raise InvalidParameter(f"run_id '{run_id}' does not match the run of source '{source[:200]}'.")
     run = host().runs.get(workspace, source_run)
     if path:
-        _checked(artifacts.checked_relative_path, path.strip("/"))
+        _checked(artifacts.checked_relative_path, unquote(path.strip("/")))
     return (artifacts.join(run.artifact_uri, path.strip("/")) if path else run.artifact_uri), source_run
 
 
 def _check_proxied(source: str, workspace: str) -> None:
-    path = urlparse(source).path.lstrip("/")
+    path = unquote(urlparse(source).path).lstrip("/")
     settings = host().settings
     _checked(artifacts.check_workspace_path, path, workspace, settings.workspaces_enabled)
 

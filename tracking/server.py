@@ -8,7 +8,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from tracking import artifacts
-from tracking.app import app_plugin_names, create_app
+from tracking.app import app_plugin_names, create_app, load_app_plugin
 from tracking.settings import Settings
 from tracking.store import schema
 from tracking.store.db import Database
@@ -73,6 +73,22 @@ def prepare_databases(settings: Settings) -> None:
         tracking.dispose()
         catalog.dispose()
     _locate_default_experiment(settings)
+    _prepare_plugin(settings.app_name)
+
+
+def _prepare_plugin(name: str | None) -> None:
+    """Let the app plugin do its one-time work (its own database, its admin) before workers start."""
+    if not name:
+        return
+    prepare = getattr(load_app_plugin(name), "prepare", None)
+    if prepare is None:
+        return
+    try:
+        prepare()
+    except SQLAlchemyError as exc:
+        raise StartupError(f"app plugin '{name}': database error: {short_reason(exc)}") from None
+    except Exception as exc:  # a plugin's own configuration error: shown as one line
+        raise StartupError(f"app plugin '{name}': {exc}") from None
 
 
 def _locate_default_experiment(settings: Settings) -> None:

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import errno
 import mimetypes
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 
 from flask import request, send_file
 
@@ -52,17 +54,36 @@ def upload_artifact(artifact_path: str):
     if os.path.isdir(target):
         raise InvalidParameter(f"'{artifact_path[:200]}' is a directory; upload to a file path.")
     request.max_content_length = MAX_ARTIFACT_BYTES
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".upload-")
+    with _refused_paths(artifact_path):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".upload-")
     try:
         with os.fdopen(handle, "wb") as out:
             while chunk := request.stream.read(CHUNK):
                 out.write(chunk)
-        os.replace(temporary, target)
+        with _refused_paths(artifact_path):
+            os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
     return {}
+
+
+@contextmanager
+def _refused_paths(artifact_path: str):
+    """Turn the file system's refusals of a path the client chose into 400s."""
+    try:
+        yield
+    except (FileExistsError, NotADirectoryError):
+        raise InvalidParameter(
+            f"'{artifact_path[:200]}' lies under a file, not a folder; upload to another path."
+        ) from None
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        raise InvalidParameter(
+            f"'{artifact_path[:200]}' is too long for the file system; use shorter names (at most 255 bytes each) or less nesting."
+        ) from None
 
 
 def list_artifacts():

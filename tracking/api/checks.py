@@ -11,6 +11,7 @@ from tracking.errors import InvalidParameter
 KEY_MAX = 250
 EXPERIMENT_NAME_MAX = 256
 EXPERIMENT_TAG_VALUE_MAX = 5000
+REGISTRY_TAG_VALUE_MAX = 100_000  # prompt templates live in the version tag mlflow.prompt.text
 RUN_TAG_VALUE_MAX = 8000
 PARAM_VALUE_MAX = 6000
 FILTER_MAX = 20_000

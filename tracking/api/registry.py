@@ -15,8 +15,9 @@ from tracking.state import current_workspace, host
 NAME = Field("name", required=True, max_length=checks.EXPERIMENT_NAME_MAX)
 VERSION = Field("version", "id", required=True, max_length=20)
 DESCRIPTION = Field("description", max_length=100_000)
-TAGS = Field("tags", "objects", item=checks.tag_fields(checks.EXPERIMENT_TAG_VALUE_MAX))
-ALIAS = Field("alias", required=True, max_length=255)
+TAGS = Field("tags", "objects", item=checks.tag_fields(checks.REGISTRY_TAG_VALUE_MAX))
+# The alias column holds 250 characters: MLflow's 255 would fail the insert on PostgreSQL and MySQL.
+ALIAS = Field("alias", required=True, max_length=checks.KEY_MAX)
 _ALIAS_PATTERN = re.compile(r"^[\w\-]+$")
 
 
@@ -33,6 +34,14 @@ def _alias(value: str) -> str:
             "'v<number>' are reserved."
         )
     return value
+
+
+def _stage(value: str) -> str:
+    """A stage name in its canonical spelling (any case is accepted, as MLflow does)."""
+    stage = {s.lower(): s for s in STAGES}.get(value.lower())
+    if stage is None:
+        raise InvalidParameter(f"Invalid stage '{value[:20]}'; use one of {', '.join(STAGES)}.")
+    return stage
 
 
 def _registry():
@@ -96,13 +105,14 @@ def get_latest_versions():
     """GET or POST registered-models/get-latest-versions -> {"model_versions"}."""
     args = read(NAME, Field("stages", "strings", max_length=20))
     registry, workspace = _registry()
-    versions = registry.latest_versions(workspace, args["name"], args["stages"])
+    stages = [_stage(s) for s in args["stages"] or []]
+    versions = registry.latest_versions(workspace, args["name"], stages)
     return {"model_versions": [wire.model_version(v) for v in versions]}
 
 
 def set_registered_model_tag():
     """POST registered-models/set-tag."""
-    args = read(NAME, *checks.tag_fields(checks.EXPERIMENT_TAG_VALUE_MAX))
+    args = read(NAME, *checks.tag_fields(checks.REGISTRY_TAG_VALUE_MAX))
     registry, workspace = _registry()
     [(key, value)] = checks.tags("tag", [args]).items()
     registry.set_model_tag(workspace, args["name"], key, value)
@@ -191,18 +201,15 @@ def transition_stage():
     """POST model-versions/transition-stage -> {"model_version"}."""
     args = read(NAME, VERSION, Field("stage", required=True, max_length=20),
                 Field("archive_existing_versions", "bool"))
-    stage = {s.lower(): s for s in STAGES}.get(args["stage"].lower())
-    if stage is None:
-        raise InvalidParameter(f"Invalid stage '{args['stage'][:20]}'; use one of {', '.join(STAGES)}.")
     registry, workspace = _registry()
-    version = registry.transition_stage(workspace, args["name"], args["version"], stage,
+    version = registry.transition_stage(workspace, args["name"], args["version"], _stage(args["stage"]),
                                         bool(args["archive_existing_versions"]))
     return {"model_version": wire.model_version(version)}
 
 
 def set_model_version_tag():
     """POST model-versions/set-tag."""
-    args = read(NAME, VERSION, *checks.tag_fields(checks.EXPERIMENT_TAG_VALUE_MAX))
+    args = read(NAME, VERSION, *checks.tag_fields(checks.REGISTRY_TAG_VALUE_MAX))
     registry, workspace = _registry()
     [(key, value)] = checks.tags("tag", [args]).items()
     registry.set_version_tag(workspace, args["name"], args["version"], key, value)

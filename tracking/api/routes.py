@@ -92,6 +92,9 @@ ROUTES: tuple[Route, ...] = (
 
 def register_routes(app: Flask) -> None:
     """Add every route of the table, under each of its prefixes."""
+    # Match paths as sent: merging '//' would answer an artifact path like '%2Fetc' with an HTML
+    # redirect to a relative path instead of a JSON 404.
+    app.url_map.merge_slashes = False
     for route in ROUTES:
         for prefix in route.prefixes:
             app.add_url_rule(prefix + route.path, route.endpoint, route.handler, methods=list(route.methods))

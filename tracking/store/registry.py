@@ -29,6 +29,11 @@ def parse_version(version: str) -> int:
     return int(version)
 
 
+def is_prompt_tag_value(value: str | None) -> bool:
+    """Whether a mlflow.prompt.is_prompt tag value marks a prompt (MLflow: 'true', any case)."""
+    return (value or "").lower() == "true"
+
+
 class RegistryStore:
     """Registered models and their versions, per workspace."""
 
@@ -64,7 +69,8 @@ class RegistryStore:
                 RegisteredModelRow.workspace == workspace, RegisteredModelRow.name == name))
             if row is None:
                 return None
-            return session.get(RegisteredModelTagRow, (row.id, PROMPT_TAG)) is not None
+            tag = session.get(RegisteredModelTagRow, (row.id, PROMPT_TAG))
+            return tag is not None and is_prompt_tag_value(tag.value)
 
     def rename_model(self, workspace: str, name: str, new_name: str) -> RegisteredModel:
         """Rename a model; its versions, tags and aliases follow."""
@@ -128,12 +134,12 @@ class RegistryStore:
         """(models, prompts, a few names) of a workspace."""
         with self.database.session() as session:
             rows = session.execute(
-                select(RegisteredModelRow.name, RegisteredModelTagRow.key)
+                select(RegisteredModelRow.name, RegisteredModelTagRow.value)
                 .outerjoin(RegisteredModelTagRow, (RegisteredModelTagRow.model_id == RegisteredModelRow.id)
                            & (RegisteredModelTagRow.key == PROMPT_TAG))
                 .where(RegisteredModelRow.workspace == workspace).order_by(RegisteredModelRow.name)
             ).all()
-        prompts = sum(1 for _, tag in rows if tag)
+        prompts = sum(1 for _, value in rows if is_prompt_tag_value(value))
         return len(rows) - prompts, prompts, [name for name, _ in rows[:5]]
 
     # model versions ---------------------------------------------------------------------------

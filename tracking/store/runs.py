@@ -141,6 +141,10 @@ class RunStore:
         token = search.encode_token(offset + max_results) if len(rows) > max_results else None
         return Page(items, token)
 
+    def workspace_of(self, run_id: str) -> tuple[str, str] | None:
+        """(workspace, experiment id) of a run, or None when there is no such run."""
+        return workspace_of_run(self.database, run_id)
+
 
 def _experiment(session: Session, workspace: str, experiment_id: str) -> ExperimentRow:
     row = session.scalar(select(ExperimentRow).where(
@@ -256,11 +260,6 @@ def _parse(parse, text):
         return parse(text, search_syntax.RUN_SEARCH)
     except search_syntax.SearchSyntaxError as exc:
         raise InvalidParameter(str(exc)) from None
-
-
-    def workspace_of(self, run_id: str) -> tuple[str, str] | None:
-        """(workspace, experiment id) of a run, or None when there is no such run."""
-        return workspace_of_run(self.database, run_id)
 
 
 def workspace_of_run(database: Database, run_id: str) -> tuple[str, str] | None:

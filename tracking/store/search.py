@@ -11,7 +11,9 @@ import binascii
 import json
 
 from sqlalchemy import String, and_, cast, exists, not_, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from tracking.entities import ACTIVE, DELETED
 from tracking.errors import InvalidParameter
@@ -66,12 +68,30 @@ def lifecycle_clause(column, view_type: str) -> list[ColumnElement]:
     return [column == (DELETED if view_type == "DELETED_ONLY" else ACTIVE)]
 
 
+class _CaseSensitive(FunctionElement):
+    """A string column compared byte for byte on MySQL, whose default collations ignore case: LIKE
+    is case-sensitive in MLflow and on the other databases (ILIKE is the insensitive one)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_CaseSensitive)
+def _as_is(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_CaseSensitive, "mysql")
+def _binary(element, compiler, **kw):
+    return f"(BINARY {compiler.process(element.clauses, **kw)})"
+
+
 def compare(column, op: str, value) -> ColumnElement:
     """`column <op> value` for one of the search operators."""
     if isinstance(value, int) and value not in INT64:  # no database binds it; compare as a double
         value = float(value)
     if op == "LIKE":
-        return column.like(value)
+        return _CaseSensitive(column).like(value)
     if op == "ILIKE":
         return column.ilike(value)
     if op == "IN":

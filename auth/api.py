@@ -1,0 +1,276 @@
+"""REST endpoints of the auth layer, in MLflow's paths and JSON shapes (AuthServiceClient works
+unchanged): users, experiment and registered-model permissions, workspace permissions."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+from auth import passwords
+from auth.permissions import Permission
+from auth.store import Grant, User
+from tracking import hostapi
+from tracking.hostapi import Field, InvalidParameter, InvalidState, NotFound, read
+
+V2 = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
+V3 = ("/api/3.0/mlflow",)
+USERNAME = Field("username", required=True, max_length=255)
+PASSWORD = Field("password", required=True, max_length=1000)
+PERMISSION = Field("permission", required=True, max_length=40)
+
+
+def _layer():
+    from auth.app import current_layer
+
+    return current_layer()
+
+
+def _permission(name: str) -> Permission:
+    try:
+        return Permission.parse(name)
+    except ValueError as exc:
+        raise InvalidParameter(str(exc)) from None
+
+
+def _password_hash(password: str) -> str:
+    try:
+        return passwords.hash_password(password)
+    except passwords.WeakPassword as exc:
+        raise InvalidParameter(str(exc)) from None
+
+
+def _username(name: str) -> str:
+    if not name.strip() or any(ord(c) < 32 for c in name) or ":" in name:
+        raise InvalidParameter("Username must be non-empty, without ':' or control characters.")
+    return name
+
+
+def _user_json(user: User, grants: dict[str, list[Grant]] | None = None) -> dict:
+    grants = grants or {"experiment": [], "registered_model": []}
+    return {
+        "id": user.id, "username": user.username, "is_admin": user.is_admin,
+        "experiment_permissions": [_experiment_grant(g) for g in grants["experiment"]],
+        "registered_model_permissions": [_model_grant(g) for g in grants["registered_model"]],
+        "scorer_permissions": [],  # wsauth has no scorers; the mlflow client expects the key
+    }
+
+
+def _experiment_grant(grant: Grant) -> dict:
+    return {"experiment_id": grant.key, "user_id": grant.user_id, "permission": grant.permission.name}
+
+
+def _model_grant(grant: Grant) -> dict:
+    return {"name": grant.key, "user_id": grant.user_id, "permission": grant.permission.name,
+            "workspace": grant.workspace}
+
+
+def _workspace_grant(grant: Grant) -> dict:
+    return {"workspace": grant.key, "user_id": grant.user_id, "username": grant.username,
+            "permission": grant.permission.name, "can_use": grant.permission.allows("use")}
+
+
+# users ------------------------------------------------------------------------------------------
+
+def create_user():
+    """POST users/create -> {"user"} (admin)."""
+    args = read(USERNAME, PASSWORD)
+    layer = _layer()
+    user = layer.store.create_user(_username(args["username"]), _password_hash(args["password"]))
+    return {"user": _user_json(user)}
+
+
+def get_user():
+    """GET users/get?username= -> {"user"} with the user's explicit grants (admin or self)."""
+    user = _existing_user(read(USERNAME)["username"])
+    return {"user": _user_json(user, _layer().store.grants_of_user(user.id))}
+
+
+def list_users():
+    """GET users/list -> {"users"} (admin)."""
+    return {"users": [{"id": u.id, "username": u.username, "is_admin": u.is_admin}
+                      for u in _layer().store.list_users()]}
+
+
+def update_user_password():
+    """PATCH users/update-password (admin or self); the password policy applies."""
+    args = read(USERNAME, PASSWORD)
+    layer = _layer()
+    layer.store.update_user(args["username"], password_hash=_password_hash(args["password"]))
+    layer.changed()
+    return {}
+
+
+def update_user_admin():
+    """PATCH users/update-admin (admin); nobody removes their own admin flag."""
+    args = read(USERNAME, Field("is_admin", "bool", required=True))
+    if args["username"] == g.auth_user.username and not args["is_admin"]:
+        raise InvalidState("You cannot remove your own admin flag; ask another admin.")
+    layer = _layer()
+    layer.store.update_user(args["username"], is_admin=args["is_admin"])
+    layer.changed()
+    return {}
+
+
+def delete_user():
+    """DELETE users/delete (admin): the user and all their grants."""
+    username = read(USERNAME)["username"]
+    if username == g.auth_user.username:
+        raise InvalidState("You cannot delete yourself; ask another admin.")
+    layer = _layer()
+    layer.store.delete_user(username)
+    layer.changed()
+    return {}
+
+
+def _existing_user(username: str) -> User:
+    user = _layer().store.get_user(username)
+    if user is None:
+        raise NotFound(f"User with username={username} not found")
+    return user
+
+
+# experiment and registered-model permissions ----------------------------------------------------
+
+EXPERIMENT_ID = Field("experiment_id", "id", required=True, max_length=40)
+MODEL_NAME = Field("name", required=True, max_length=256)
+
+
+def _experiment_here(experiment_id: str) -> str:
+    workspace = hostapi.current_workspace()
+    located = _layer().locate("experiment", experiment_id)
+    if not located or located[0] != workspace:
+        raise NotFound(f"No experiment with id '{experiment_id}' exists in workspace '{workspace}'.")
+    return experiment_id
+
+
+def _model_here(name: str) -> str:
+    workspace = hostapi.current_workspace()
+    if not hostapi.model_exists(workspace, name):
+        raise NotFound(f"Registered Model with name={name} not found in workspace '{workspace}'.")
+    return name
+
+
+def _target(kind: str, fields: tuple[Field, ...]) -> tuple[dict, str, str | None]:
+    args = read(*fields)
+    if kind == "experiment":
+        return args, _experiment_here(args["experiment_id"]), None
+    return args, _model_here(args["name"]), hostapi.current_workspace()
+
+
+def _grant_routes(kind: str, key_field: Field, response_key: str, render):
+    """create / get / update / delete handlers of one kind of resource permission."""
+
+    def create():
+        args, key, workspace = _target(kind, (key_field, USERNAME, PERMISSION))
+        grant = _layer().store.create_grant(kind, key, workspace, args["username"], _permission(args["permission"]))
+        return {response_key: render(grant)}
+
+    def get():
+        args, key, workspace = _target(kind, (key_field, USERNAME))
+        return {response_key: render(_layer().store.get_grant(kind, key, workspace, args["username"]))}
+
+    def update():
+        args, key, workspace = _target(kind, (key_field, USERNAME, PERMISSION))
+        _layer().store.update_grant(kind, key, workspace, args["username"], _permission(args["permission"]))
+        return {}
+
+    def delete():
+        args, key, workspace = _target(kind, (key_field, USERNAME))
+        _layer().store.delete_grant(kind, key, workspace, args["username"])
+        return {}
+
+    return create, get, update, delete
+
+
+# workspace permissions ----------------------------------------------------------------------------
+
+def _existing_workspace(name: str) -> str:
+    if not hostapi.workspaces_enabled():
+        raise _workspaces_off()
+    if not hostapi.workspace_exists(name):
+        raise NotFound(f"Workspace '{name}' not found.")
+    return name
+
+
+def _workspaces_off():
+    from tracking.errors import EndpointNotFound
+
+    return EndpointNotFound(
+        f"{request.path} is disabled because this server runs without workspaces; restart it "
+        "with --enable-workspaces."
+    )
+
+
+def _is_delegate() -> bool:
+    return not g.auth_user.is_admin
+
+
+def list_workspace_permissions(workspace_name: str):
+    """GET workspaces/<ws>/permissions -> {"permissions"} (admin or MANAGE on the workspace)."""
+    workspace = _existing_workspace(workspace_name)
+    return {"permissions": [_workspace_grant(grant) for grant in _layer().store.workspace_grants(workspace=workspace)]}
+
+
+def set_workspace_permission(workspace_name: str):
+    """POST workspaces/<ws>/permissions: create or replace a user's grant on the workspace.
+
+    A workspace manager who is not an admin delegates below MANAGE: they cannot grant MANAGE
+    nor change or remove another user's MANAGE grant (MLflow's W21)."""
+    workspace = _existing_workspace(workspace_name)
+    args = read(USERNAME, PERMISSION)
+    level = _permission(args["permission"])
+    _existing_user(args["username"])
+    if _is_delegate():
+        _check_delegation(workspace, args["username"], level)
+    grant = _layer().store.set_workspace_grant(workspace, args["username"], level)
+    return {"permission": _workspace_grant(grant)}
+
+
+def delete_workspace_permission(workspace_name: str):
+    """DELETE workspaces/<ws>/permissions?username= -> 204."""
+    workspace = _existing_workspace(workspace_name)
+    username = read(USERNAME)["username"]
+    if _is_delegate():
+        _check_delegation(workspace, username, None)
+    _layer().store.delete_workspace_grant(workspace, username)
+    return "", 204
+
+
+def _check_delegation(workspace: str, username: str, level: Permission | None) -> None:
+    if level is Permission.MANAGE:
+        raise hostapi.PermissionDenied("Only admins may grant MANAGE on a workspace.")
+    current = {grant.username: grant.permission for grant in _layer().store.workspace_grants(workspace=workspace)}
+    if current.get(username) is Permission.MANAGE and username != g.auth_user.username:
+        raise hostapi.PermissionDenied("Only admins may change or remove another user's MANAGE grant.")
+
+
+def list_user_workspace_permissions():
+    """GET workspace-permissions?username= -> {"permissions"} across workspaces (admin)."""
+    if not hostapi.workspaces_enabled():
+        raise _workspaces_off()
+    user = _existing_user(read(USERNAME)["username"])
+    return {"permissions": [_workspace_grant(grant) for grant in _layer().store.workspace_grants(user_id=user.id)]}
+
+
+def register_routes(app: Flask) -> None:
+    """Add the auth endpoints to the app (endpoint names match auth.rules)."""
+    experiment = _grant_routes("experiment", EXPERIMENT_ID, "experiment_permission", _experiment_grant)
+    model = _grant_routes("registered_model", MODEL_NAME, "registered_model_permission", _model_grant)
+    table = [
+        ("/users/create", "POST", "createUser", create_user, V2),
+        ("/users/get", "GET", "getUser", get_user, V2),
+        ("/users/list", "GET", "listUsers", list_users, V2),
+        ("/users/update-password", "PATCH", "updateUserPassword", update_user_password, V2),
+        ("/users/update-admin", "PATCH", "updateUserAdmin", update_user_admin, V2),
+        ("/users/delete", "DELETE", "deleteUser", delete_user, V2),
+        *[(f"/experiments/permissions/{verb}", method, f"{verb}ExperimentPermission", handler, V2)
+          for verb, method, handler in zip(("create", "get", "update", "delete"), ("POST", "GET", "PATCH", "DELETE"), experiment)],
+        *[(f"/registered-models/permissions/{verb}", method, f"{verb}RegisteredModelPermission", handler, V2)
+          for verb, method, handler in zip(("create", "get", "update", "delete"), ("POST", "GET", "PATCH", "DELETE"), model)],
+        ("/workspaces/<workspace_name>/permissions", "GET", "listWorkspacePermissions", list_workspace_permissions, V3),
+        ("/workspaces/<workspace_name>/permissions", "POST", "setWorkspacePermission", set_workspace_permission, V3),
+        ("/workspaces/<workspace_name>/permissions", "DELETE", "deleteWorkspacePermission", delete_workspace_permission, V3),
+        ("/workspace-permissions", "GET", "listUserWorkspacePermissions", list_user_workspace_permissions, V3),
+    ]
+    for path, method, endpoint, handler, prefixes in table:
+        for prefix in prefixes:
+            app.add_url_rule(prefix + path, endpoint, handler, methods=[method])

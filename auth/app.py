@@ -1,0 +1,109 @@
+"""The `basic-auth` app plugin: create_app(app) wraps the host app with the auth layer, and
+prepare() runs once in the server's master process before any worker starts."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask, current_app
+
+from auth import api, authentication, config, hook, passwords
+from auth.cache import ChangeWatch, CredentialCache, LockedCache
+from auth.schema import migrate
+from auth.store import AuthStore
+from tracking import hostapi
+
+EXTENSION = "wsauth.auth"
+log = logging.getLogger(__name__)
+
+
+class AuthLayer:
+    """What one worker's auth layer holds: config, store, caches."""
+
+    def __init__(self, settings: config.AuthConfig):
+        self.config = settings
+        self.store = AuthStore(hostapi.Database(settings.database_uri))
+        self.credentials = CredentialCache(settings.auth_cache_max_size, settings.auth_cache_ttl_seconds)
+        self.places = LockedCache(settings.workspace_cache_max_size, settings.workspace_cache_ttl_seconds)
+        self.watch = ChangeWatch(self.store.change_count, self._forget_everything)
+        self._custom = authentication.load_function(settings.authorization_function)
+
+    def authenticate(self):
+        """The calling user (401 otherwise), after noticing other workers' changes."""
+        self.watch.poll()
+        if self._custom is not None:
+            return authentication.custom(self, self._custom)
+        return authentication.basic(self)
+
+    def locate(self, kind: str, key: str) -> tuple[str, str] | None:
+        """(workspace, experiment id) of an experiment or run, cached once found."""
+        cached = self.places.get((kind, key))
+        if cached is None:
+            cached = hostapi.workspace_of(kind, key)
+            self.places.put((kind, key), cached)
+        return cached
+
+    def forget_workspace(self, workspace: str) -> None:
+        """Drop cached places in a deleted workspace."""
+        self.places.drop_where(lambda key, place: place[0] == workspace)
+
+    def changed(self) -> None:
+        """A user changed here: forget cached sign-ins now, other workers within a second."""
+        self.watch.changed_here()
+
+    def _forget_everything(self) -> None:
+        self.credentials.clear()
+        self.places.clear()
+
+
+def current_layer() -> AuthLayer:
+    """The auth layer of the app serving this request."""
+    return current_app.extensions[EXTENSION]
+
+
+def create_app(app: Flask) -> Flask:
+    """Install the auth layer on the host app."""
+    layer = AuthLayer(config.load())
+    app.extensions[EXTENSION] = layer
+    app.before_request_funcs.setdefault(None, []).insert(0, hook.before_request)
+    api.register_routes(app)
+    hook.follow_resources(app, layer)
+    return app
+
+
+def prepare() -> None:
+    """Once, before workers start: check the config, migrate the auth database, ensure the admin."""
+    settings = config.load()
+    authentication.load_function(settings.authorization_function)
+    database = hostapi.Database(settings.database_uri)
+    try:
+        migrate(database)
+        _ensure_admin(AuthStore(database), settings)
+    finally:
+        database.dispose()
+
+
+def _ensure_admin(store: AuthStore, settings: config.AuthConfig) -> None:
+    """Create the admin (generating a password when none is configured); re-apply a configured one."""
+    configured = settings.admin_password
+    if configured is not None:
+        try:
+            passwords.check_policy(configured)
+        except passwords.WeakPassword as exc:
+            raise config.ConfigError(f"{settings.path}: [mlflow] admin_password: {exc}") from None
+    user = store.get_user(settings.admin_username)
+    if user is None:
+        password = configured or passwords.generate_password()
+        store.create_user(settings.admin_username, passwords.hash_password(password), is_admin=True)
+        if configured is None:
+            print(f"wsauth: created admin user '{settings.admin_username}' with the generated password "
+                  f"{password} (shown once; only its hash is stored)", file=sys.stderr, flush=True)
+        return
+    changes = {"is_admin": True}
+    if configured is not None and not passwords.verify(configured, user.password_hash)[0]:
+        changes["password_hash"] = passwords.hash_password(configured)
+    store.update_user(settings.admin_username, **changes)
+
+
+create_app.prepare = prepare

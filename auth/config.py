@@ -1,0 +1,144 @@
+"""basic_auth.ini -> AuthConfig: parsed once at start-up, frozen, every key known and checked.
+
+Nothing else reads the file. A bad file stops start-up with one line naming the file, the key and
+the fix (ConfigError).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, NamedTuple
+
+from auth.permissions import Permission
+
+SECTION = "mlflow"
+BUILTIN_AUTHENTICATION = "mlflow.server.auth:authenticate_request_basic_auth"
+PATH_VARIABLE = "MLFLOW_AUTH_CONFIG_PATH"
+REPOSITORY_FILE = Path(__file__).resolve().parent.parent / "basic_auth.ini"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names file, key and fix."""
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """The validated [mlflow] section of basic_auth.ini (plus the admin environment variables)."""
+
+    path: str
+    default_permission: Permission
+    database_uri: str
+    admin_username: str
+    admin_password: str | None
+    authorization_function: str
+    grant_default_workspace_access: bool
+    workspace_cache_max_size: int
+    workspace_cache_ttl_seconds: int
+    auth_cache_max_size: int
+    auth_cache_ttl_seconds: int
+
+
+def _permission(text: str) -> Permission:
+    return Permission.parse(text.strip())
+
+
+def _boolean(text: str) -> bool:
+    value = configparser.ConfigParser.BOOLEAN_STATES.get(text.strip().lower())
+    if value is None:
+        raise ValueError(f"'{text}' is not a boolean; use true or false")
+    return value
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise ValueError(f"'{text}' is not a whole number") from None
+        if value < minimum:
+            raise ValueError(f"{value} is below the minimum of {minimum}")
+        return value
+    return parse
+
+
+def _text(text: str) -> str:
+    if not text.strip():
+        raise ValueError("it is empty")
+    return text.strip()
+
+
+def _function_name(text: str) -> str:
+    text = text.strip()
+    if text != BUILTIN_AUTHENTICATION and (":" not in text or not all(text.split(":", 1))):
+        raise ValueError(f"'{text}' is not of the form module:function")
+    return text
+
+
+def _optional(text: str) -> str | None:
+    return text or None
+
+
+class Key(NamedTuple):
+    parse: Callable[[str], Any]
+    default: str | None  # None: required
+    help: str
+
+
+KEYS: dict[str, Key] = {
+    "default_permission": Key(_permission, None, "READ, USE, EDIT, MANAGE or NO_PERMISSIONS"),
+    "database_uri": Key(_text, None, "SQLAlchemy URI of the auth database"),
+    "admin_username": Key(_text, None, "name of the admin account ensured at start-up"),
+    "admin_password": Key(_optional, "", "the admin's password (12+ characters); empty: generated once"),
+    "authorization_function": Key(_function_name, BUILTIN_AUTHENTICATION, "module:function"),
+    "grant_default_workspace_access": Key(_boolean, "false", "true or false"),
+    "workspace_cache_max_size": Key(_count(1), "10000", "a whole number >= 1"),
+    "workspace_cache_ttl_seconds": Key(_count(0), "3600", "seconds, a whole number >= 0"),
+    "auth_cache_max_size": Key(_count(0), "10000", "a whole number >= 0 (0 turns the cache off)"),
+    "auth_cache_ttl_seconds": Key(_count(0), "300", "seconds, a whole number >= 0"),
+}
+
+
+def config_path(environ=os.environ) -> Path:
+    """MLFLOW_AUTH_CONFIG_PATH, else ./basic_auth.ini, else the repository's basic_auth.ini."""
+    if environ.get(PATH_VARIABLE):
+        return Path(environ[PATH_VARIABLE])
+    local = Path("basic_auth.ini")
+    return local if local.is_file() else REPOSITORY_FILE
+
+
+def load(path: Path | None = None, environ=os.environ) -> AuthConfig:
+    """Read and check the file; admin username/password may come from the environment."""
+    path = path or config_path(environ)
+    section = _section(path)
+    unknown = sorted(set(section) - set(KEYS))
+    if unknown:
+        raise ConfigError(f"{path}: [{SECTION}] has unknown key '{unknown[0]}'; known keys: {', '.join(KEYS)}")
+    raw = {name: section.get(name, key.default) for name, key in KEYS.items()}
+    raw["admin_username"] = environ.get("MLFLOW_AUTH_ADMIN_USERNAME") or raw["admin_username"]
+    raw["admin_password"] = environ.get("MLFLOW_AUTH_ADMIN_PASSWORD") or raw["admin_password"]
+    return AuthConfig(path=str(path), **{name: _value(path, name, raw[name]) for name in KEYS})
+
+
+def _section(path: Path) -> configparser.SectionProxy:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        if not parser.read(path, encoding="utf-8"):
+            raise ConfigError(f"{path}: no such file; set {PATH_VARIABLE} to your basic_auth.ini")
+    except configparser.Error as exc:
+        raise ConfigError(f"{path}: not an ini file ({str(exc).splitlines()[0]})") from None
+    if not parser.has_section(SECTION):
+        raise ConfigError(f"{path}: no [{SECTION}] section; put the settings under [{SECTION}]")
+    return parser[SECTION]
+
+
+def _value(path: Path, name: str, text: str | None):
+    key = KEYS[name]
+    if text is None:
+        raise ConfigError(f"{path}: [{SECTION}] {name} is missing; set it to {key.help}")
+    try:
+        return key.parse(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: [{SECTION}] {name}: {exc}; set it to {key.help}") from None

@@ -1,0 +1,132 @@
+"""Flask glue: authenticate, look the route's rule up, decide, and answer 401 / 403; set the
+visibility filter of searches; follow resources as they are created, renamed and deleted."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, request
+
+from auth import rules
+from auth.access import Access
+from auth.permissions import Permission
+from tracking import hostapi
+from tracking.hostapi import PermissionDenied
+
+log = logging.getLogger(__name__)
+
+
+def before_request():
+    """Authorize the request before any handler runs (fail closed)."""
+    if request.routing_exception is not None:
+        return None  # no such route: the host answers 404 / 405
+    rule = rules.rule_for(request.endpoint)
+    if rule == rules.PUBLIC:
+        return None
+    layer = _layer()
+    user = layer.authenticate()
+    if not hasattr(user, "is_admin"):
+        return user  # a custom authentication function answered itself
+    g.auth_user = user
+    if user.is_admin or rule == rules.AUTHENTICATED:
+        return None
+    if rule == rules.ADMIN:
+        _deny(f"{request.method} {request.path} is for admins only.")
+    elif rule == rules.SELF_OR_ADMIN:
+        _require_self(user)
+    elif rule == rules.FILTERED:
+        _restrict_lists(Access(layer, user))
+    else:
+        _require(Access(layer, user), rule)
+    return None
+
+
+def _layer():
+    from auth.app import current_layer
+
+    return current_layer()
+
+
+def _deny(message: str) -> None:
+    log.info("denied %s %s for user id %s: %s", request.method, request.path, getattr(g.get("auth_user"), "id", None), message)
+    raise PermissionDenied(message)
+
+
+def _require(access: Access, requirement: rules.Requirement) -> None:
+    if requirement.creates and not hostapi.workspaces_enabled():
+        return  # without workspaces any signed-in user may create (and then manages it)
+    decision, what = access.decide(requirement.target)
+    if not decision.allows(requirement.capability):
+        _deny(
+            f"Permission denied: {request.method} {request.path} needs '{requirement.capability}' on "
+            f"{what}; you hold {decision.permission.name} ({decision.step})."
+        )
+
+
+def _require_self(user) -> None:
+    source = request.args if request.method == "GET" else (_body() or request.args)
+    if source.get("username") != user.username:
+        _deny("Only admins may view or change other users.")
+
+
+def _body() -> dict:
+    try:
+        return hostapi.body()
+    except hostapi.ApiError:
+        return {}
+
+
+def _restrict_lists(access: Access) -> None:
+    """Push what the user may read into the host's search queries."""
+    layer = access.layer
+    if request.endpoint == "listWorkspaces":
+        hostapi.restrict("workspace", _visible_workspaces(access))
+        return
+    workspace = hostapi.current_workspace()
+    kind = "registered_model" if request.endpoint in ("searchRegisteredModels", "searchModelVersions") else "experiment"
+    grants = layer.store.readable_grants(access.user.id, kind, workspace)
+    if access.on_workspace(workspace).allows("read"):
+        hidden = frozenset(key for key, level in grants.items() if not level.allows("read"))
+        hostapi.restrict(kind, hostapi.Visibility(hidden=hidden))
+    else:
+        only = frozenset(key for key, level in grants.items() if level.allows("read"))
+        hostapi.restrict(kind, hostapi.Visibility(only=only))
+
+
+def _visible_workspaces(access: Access) -> hostapi.Visibility:
+    """Workspaces the user can read, and 'default' for everyone with grant_default_workspace_access."""
+    grants = access.layer.store.workspace_grants_of_user(access.user.id)
+    visible = {name for name, level in grants.items() if level.allows("read")}
+    if access.layer.config.grant_default_workspace_access:
+        visible.add(hostapi.DEFAULT_WORKSPACE)
+    return hostapi.Visibility(only=frozenset(visible))
+
+
+def can_view_workspace(access: Access, workspace: str) -> bool:
+    """getWorkspace follows the list: what list_workspaces shows may be fetched."""
+    return _visible_workspaces(access).allows(workspace)
+
+
+def follow_resources(app: Flask, layer) -> None:
+    """Keep grants and caches in step with the host's resources."""
+
+    def created(sender, kind, workspace, key, **_):
+        user = g.get("auth_user")
+        if user is not None:
+            layer.store.grant_creator(kind, key, workspace, user.id, Permission.MANAGE)
+
+    def deleted(sender, kind, workspace, key, **_):
+        if kind == "registered_model":
+            layer.store.forget_model(workspace, key)
+
+    def renamed(sender, kind, workspace, key, new_key, **_):
+        if kind == "registered_model":
+            layer.store.rename_model(workspace, key, new_key)
+
+    def workspace_gone(sender, workspace, **_):
+        layer.store.forget_workspace(workspace)
+        layer.forget_workspace(workspace)
+
+    for signal, handler in ((hostapi.resource_created, created), (hostapi.resource_deleted, deleted),
+                            (hostapi.resource_renamed, renamed), (hostapi.workspace_deleted, workspace_gone)):
+        signal.connect(handler, sender=app, weak=False)

@@ -1,0 +1,1 @@
+"""Alembic environment and versions of the auth database (version table alembic_version_auth)."""

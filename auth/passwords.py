@@ -1,0 +1,55 @@
+"""Password hashing and verification through one passlib CryptContext (libpass).
+
+Argon2id is the scheme; a hash made with an older scheme or older parameters is replaced on the
+next successful sign-in (verify_and_update). An unknown user is checked against a decoy hash, so
+that it takes as long as a wrong password.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from passlib.context import CryptContext
+
+MIN_LENGTH = 12
+
+CONTEXT = CryptContext(
+    schemes=["argon2", "pbkdf2_sha256"],
+    deprecated=["pbkdf2_sha256"],
+    # OWASP's recommended Argon2id parameters: 19 MiB, 2 passes, 1 lane.
+    argon2__memory_cost=19456, argon2__time_cost=2, argon2__parallelism=1, argon2__type="ID",
+)
+_DECOY = CONTEXT.hash(secrets.token_urlsafe(16))
+
+
+class WeakPassword(ValueError):
+    """A password the policy refuses."""
+
+
+def check_policy(password: object) -> str:
+    """The password, when it is a string of at least MIN_LENGTH characters."""
+    if not isinstance(password, str) or len(password) < MIN_LENGTH:
+        raise WeakPassword(f"Password must be a string of at least {MIN_LENGTH} characters.")
+    return password
+
+
+def hash_password(password: str) -> str:
+    """A salted Argon2id hash of a password that meets the policy."""
+    return CONTEXT.hash(check_policy(password))
+
+
+def verify(password: str, stored: str | None) -> tuple[bool, str | None]:
+    """(matches, new hash to store or None); with no stored hash, spend the same time and fail."""
+    if stored is None:
+        CONTEXT.verify(password, _DECOY)
+        return False, None
+    try:
+        return CONTEXT.verify_and_update(password, stored)
+    except ValueError:  # not a hash this context knows
+        CONTEXT.verify(password, _DECOY)
+        return False, None
+
+
+def generate_password() -> str:
+    """A strong random password (24 characters)."""
+    return secrets.token_urlsafe(18)

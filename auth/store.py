@@ -1,0 +1,281 @@
+"""Users and grants in the auth database: the one module of auth that touches SQL.
+
+It returns plain values; every change also bumps a change counter, so that other workers can
+tell their caches are stale.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from auth.models import ChangeCounterRow, ExperimentGrantRow, ModelGrantRow, UserRow, WorkspaceGrantRow
+from auth.permissions import Permission
+from tracking.hostapi import AlreadyExists, Database, NotFound
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    password_hash: str
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A user's permission on one resource or workspace."""
+
+    user_id: int
+    username: str
+    permission: Permission
+    key: str  # experiment id, model name or workspace name
+    workspace: str | None = None
+
+
+def _user(row: UserRow) -> User:
+    return User(row.id, row.username, row.password_hash, bool(row.is_admin))
+
+
+class AuthStore:
+    """Users, experiment grants, registered-model grants and workspace grants."""
+
+    def __init__(self, database: Database):
+        self.database = database
+
+    @contextmanager
+    def _changing(self):
+        with self.database.session() as session:
+            yield session
+            session.execute(update(ChangeCounterRow).values(counter=ChangeCounterRow.counter + 1))
+
+    def change_count(self) -> int:
+        """How many changes the auth database has seen (compared to spot stale caches)."""
+        with self.database.session() as session:
+            return session.scalar(select(ChangeCounterRow.counter)) or 0
+
+    # users --------------------------------------------------------------------------------------
+
+    def get_user(self, username: str) -> User | None:
+        """The user of that name, or None."""
+        with self.database.session() as session:
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
+            return _user(row) if row else None
+
+    def list_users(self) -> list[User]:
+        """Every user, by id."""
+        with self.database.session() as session:
+            return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.id))]
+
+    def create_user(self, username: str, password_hash: str, is_admin: bool = False) -> User:
+        """A new user; 400 RESOURCE_ALREADY_EXISTS when the name is taken."""
+        try:
+            with self._changing() as session:
+                row = UserRow(username=username, password_hash=password_hash, is_admin=is_admin)
+                session.add(row)
+                session.flush()
+                return _user(row)
+        except IntegrityError:
+            raise AlreadyExists(f"User (username={username}) already exists.") from None
+
+    def update_user(self, username: str, **changes) -> None:
+        """Change password_hash and/or is_admin; 404 for an unknown user."""
+        with self._changing() as session:
+            result = session.execute(update(UserRow).where(UserRow.username == username).values(**changes))
+            if result.rowcount == 0:
+                raise NotFound(f"User with username={username} not found")
+
+    def delete_user(self, username: str) -> None:
+        """Delete a user and, with them, all their grants."""
+        with self._changing() as session:
+            row = self._user_row(session, username)
+            for model in (ExperimentGrantRow, ModelGrantRow, WorkspaceGrantRow):
+                session.execute(delete(model).where(model.user_id == row.id))
+            session.delete(row)
+
+    def _user_row(self, session: Session, username: str) -> UserRow:
+        row = session.scalar(select(UserRow).where(UserRow.username == username))
+        if row is None:
+            raise NotFound(f"User with username={username} not found")
+        return row
+
+    # resource grants ----------------------------------------------------------------------------
+
+    def create_grant(self, kind: str, key: str, workspace: str | None, username: str,
+                     permission: Permission) -> Grant:
+        """A new explicit grant; 400 when the user already has one on this resource."""
+        model, where = _grant_target(kind, key, workspace)
+        try:
+            with self._changing() as session:
+                user = self._user_row(session, username)
+                session.add(model(**where, user_id=user.id, permission=permission.name))
+                session.flush()
+        except IntegrityError:
+            raise AlreadyExists(
+                f"{_label(kind)} permission ({_describe(kind, key, workspace)}, username={username}) already exists."
+            ) from None
+        return Grant(user.id, username, permission, key, workspace)
+
+    def get_grant(self, kind: str, key: str, workspace: str | None, username: str) -> Grant:
+        """The user's explicit grant on a resource; 404 when there is none."""
+        model, where = _grant_target(kind, key, workspace)
+        with self.database.session() as session:
+            user = self._user_row(session, username)
+            row = session.scalar(select(model).filter_by(**where, user_id=user.id))
+            if row is None:
+                raise _missing_grant(kind, key, workspace, username)
+            return Grant(user.id, username, Permission[row.permission], key, workspace)
+
+    def update_grant(self, kind: str, key: str, workspace: str | None, username: str,
+                     permission: Permission) -> None:
+        """Change an existing explicit grant; 404 when there is none."""
+        model, where = _grant_target(kind, key, workspace)
+        with self._changing() as session:
+            user = self._user_row(session, username)
+            result = session.execute(update(model).filter_by(**where, user_id=user.id)
+                                     .values(permission=permission.name))
+            if result.rowcount == 0:
+                raise _missing_grant(kind, key, workspace, username)
+
+    def delete_grant(self, kind: str, key: str, workspace: str | None, username: str) -> None:
+        """Remove an explicit grant; 404 when there is none."""
+        model, where = _grant_target(kind, key, workspace)
+        with self._changing() as session:
+            user = self._user_row(session, username)
+            result = session.execute(delete(model).filter_by(**where, user_id=user.id))
+            if result.rowcount == 0:
+                raise _missing_grant(kind, key, workspace, username)
+
+    def grants_of_user(self, user_id: int) -> dict[str, list[Grant]]:
+        """All of one user's explicit grants, by kind (for users/get)."""
+        with self.database.session() as session:
+            experiments = session.scalars(select(ExperimentGrantRow).where(ExperimentGrantRow.user_id == user_id))
+            models = session.scalars(select(ModelGrantRow).where(ModelGrantRow.user_id == user_id))
+            return {
+                "experiment": [Grant(user_id, "", Permission[r.permission], r.experiment_id) for r in experiments],
+                "registered_model": [Grant(user_id, "", Permission[r.permission], r.name, r.workspace) for r in models],
+            }
+
+    def resource_grant(self, user_id: int, kind: str, key: str, workspace: str) -> Permission | None:
+        """The user's explicit grant on one resource, or None."""
+        model, where = _grant_target(kind, key, workspace)
+        with self.database.session() as session:
+            found = session.scalar(select(model.permission).filter_by(**where, user_id=user_id))
+            return Permission[found] if found else None
+
+    def readable_grants(self, user_id: int, kind: str, workspace: str) -> dict[str, Permission]:
+        """The user's explicit grants of a kind (experiments: all; models: in the workspace)."""
+        with self.database.session() as session:
+            if kind == "experiment":
+                rows = session.execute(select(ExperimentGrantRow.experiment_id, ExperimentGrantRow.permission)
+                                       .where(ExperimentGrantRow.user_id == user_id))
+            else:
+                rows = session.execute(select(ModelGrantRow.name, ModelGrantRow.permission).where(
+                    ModelGrantRow.user_id == user_id, ModelGrantRow.workspace == workspace))
+            return {key: Permission[permission] for key, permission in rows}
+
+    # workspace grants ---------------------------------------------------------------------------
+
+    def workspace_grant(self, user_id: int, workspace: str) -> Permission | None:
+        """The user's grant on a workspace, or None."""
+        with self.database.session() as session:
+            found = session.scalar(select(WorkspaceGrantRow.permission).where(
+                WorkspaceGrantRow.user_id == user_id, WorkspaceGrantRow.workspace == workspace))
+            return Permission[found] if found else None
+
+    def workspace_grants_of_user(self, user_id: int) -> dict[str, Permission]:
+        """Every workspace grant of one user."""
+        with self.database.session() as session:
+            rows = session.execute(select(WorkspaceGrantRow.workspace, WorkspaceGrantRow.permission)
+                                   .where(WorkspaceGrantRow.user_id == user_id))
+            return {workspace: Permission[permission] for workspace, permission in rows}
+
+    def set_workspace_grant(self, workspace: str, username: str, permission: Permission) -> Grant:
+        """Create or replace a user's grant on a workspace."""
+        with self._changing() as session:
+            user = self._user_row(session, username)
+            row = session.get(WorkspaceGrantRow, (workspace, user.id))
+            if row is None:
+                session.add(WorkspaceGrantRow(workspace=workspace, user_id=user.id, permission=permission.name))
+            else:
+                row.permission = permission.name
+            return Grant(user.id, username, permission, workspace, workspace)
+
+    def delete_workspace_grant(self, workspace: str, username: str) -> None:
+        """Remove a user's grant on a workspace; 404 when there is none."""
+        with self._changing() as session:
+            user = self._user_row(session, username)
+            if session.execute(delete(WorkspaceGrantRow).where(
+                    WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id)).rowcount == 0:
+                raise NotFound(f"Workspace permission does not exist for workspace='{workspace}', username='{username}'")
+
+    def workspace_grants(self, workspace: str | None = None, user_id: int | None = None) -> list[Grant]:
+        """Workspace grants of one workspace or of one user, with usernames."""
+        query = select(WorkspaceGrantRow, UserRow.username).join(UserRow, UserRow.id == WorkspaceGrantRow.user_id)
+        if workspace is not None:
+            query = query.where(WorkspaceGrantRow.workspace == workspace)
+        if user_id is not None:
+            query = query.where(WorkspaceGrantRow.user_id == user_id)
+        with self.database.session() as session:
+            rows = session.execute(query.order_by(WorkspaceGrantRow.workspace, UserRow.username))
+            return [Grant(r.user_id, name, Permission[r.permission], r.workspace, r.workspace) for r, name in rows]
+
+    def grant_creator(self, kind: str, key: str, workspace: str | None, user_id: int,
+                      permission: Permission) -> None:
+        """Give the creator of a resource its grant, replacing any stale row for that key."""
+        model, where = _grant_target(kind, key, workspace)
+        with self._changing() as session:
+            session.execute(delete(model).filter_by(**where, user_id=user_id))
+            session.add(model(**where, user_id=user_id, permission=permission.name))
+
+    # following resources ------------------------------------------------------------------------
+
+    def forget_model(self, workspace: str, name: str) -> None:
+        """Drop the grants of a deleted registered model or prompt."""
+        with self._changing() as session:
+            session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == name))
+
+    def rename_model(self, workspace: str, name: str, new_name: str) -> None:
+        """Move a renamed model's grants to its new name."""
+        with self._changing() as session:
+            session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == new_name))
+            session.execute(update(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == name)
+                            .values(name=new_name))
+
+    def forget_workspace(self, workspace: str) -> None:
+        """Drop every grant of a deleted workspace (on it and on its models)."""
+        with self._changing() as session:
+            session.execute(delete(WorkspaceGrantRow).where(WorkspaceGrantRow.workspace == workspace))
+            session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace))
+
+    def forget_experiments(self, experiment_ids: list[str]) -> None:
+        """Drop the grants of purged experiments."""
+        with self._changing() as session:
+            session.execute(delete(ExperimentGrantRow).where(ExperimentGrantRow.experiment_id.in_(experiment_ids)))
+
+
+_TARGETS = {"experiment": ExperimentGrantRow, "registered_model": ModelGrantRow}
+
+
+def _grant_target(kind: str, key: str, workspace: str | None):
+    if kind == "experiment":
+        return ExperimentGrantRow, {"experiment_id": key}
+    return ModelGrantRow, {"workspace": workspace, "name": key}
+
+
+def _label(kind: str) -> str:
+    return "Experiment" if kind == "experiment" else "Registered model"
+
+
+def _describe(kind: str, key: str, workspace: str | None) -> str:
+    return f"experiment_id={key}" if kind == "experiment" else f"workspace={workspace}, name={key}"
+
+
+def _missing_grant(kind: str, key: str, workspace: str | None, username: str) -> NotFound:
+    where = f"experiment_id={key}" if kind == "experiment" else f"workspace={workspace}, name={key}"
+    return NotFound(f"{_label(kind)} permission with {where} and username={username} not found")
+
