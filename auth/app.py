@@ -8,7 +8,7 @@ import sys
 
 from flask import Flask, current_app
 
-from auth import api, authentication, config, hook, passwords
+from auth import api, authentication, config, hook, maintenance, passwords
 from auth.cache import ChangeWatch, CredentialCache, LockedCache
 from auth.schema import migrate
 from auth.store import AuthStore
@@ -107,3 +107,8 @@ def _ensure_admin(store: AuthStore, settings: config.AuthConfig) -> None:
 
 
 create_app.prepare = prepare
+# Used by `wsauth db migrate-to-default-workspace --auth-config`.
+create_app.merge_plan = maintenance.plan
+create_app.merge_apply = maintenance.apply
+# Used by `wsauth gc --auth-config`.
+create_app.forget_experiments = maintenance.forget_experiments

@@ -252,10 +252,12 @@ class AuthStore:
             session.execute(delete(WorkspaceGrantRow).where(WorkspaceGrantRow.workspace == workspace))
             session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace))
 
-    def forget_experiments(self, experiment_ids: list[str]) -> None:
-        """Drop the grants of purged experiments."""
+    def forget_experiments(self, experiment_ids: list[str]) -> int:
+        """Drop the grants of purged experiments; returns how many went."""
         with self._changing() as session:
-            session.execute(delete(ExperimentGrantRow).where(ExperimentGrantRow.experiment_id.in_(experiment_ids)))
+            return session.execute(
+                delete(ExperimentGrantRow).where(ExperimentGrantRow.experiment_id.in_(experiment_ids))
+            ).rowcount
 
 
 _TARGETS = {"experiment": ExperimentGrantRow, "registered_model": ModelGrantRow}

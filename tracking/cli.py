@@ -13,6 +13,7 @@ import click
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from tracking import __version__, server
+from tracking.app import app_plugin_names, load_app_plugin
 from tracking.settings import Settings
 from tracking.store import schema
 from tracking.store.db import Database
@@ -79,38 +80,57 @@ def db_upgrade(uri: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Report the rows to move and any conflicts; change nothing.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("-v", "--verbose", is_flag=True, help="List every conflict, not a sample of five.")
-def migrate_to_default(uri: str, dry_run: bool, yes: bool, verbose: bool) -> None:
+@click.option("--auth-config", default=None, envvar="MLFLOW_AUTH_CONFIG_PATH",
+              help="basic_auth.ini of the auth layer, whose registered-model grants move too "
+                   "[default: $MLFLOW_AUTH_CONFIG_PATH].")
+def migrate_to_default(uri: str, dry_run: bool, yes: bool, verbose: bool, auth_config: str | None) -> None:
     """Move every workspace's experiments, models and prompts into 'default'."""
     database = Database(server.checked_uri(uri))
+    movers = _plugins_with("merge_plan", auth_config)
     try:
         schema.prepare_existing(database.engine)
         merge_plan = workspace_merge.plan(database)
-        if merge_plan.conflicts:
-            _abort_on_conflicts(merge_plan.conflicts, verbose)
+        grant_plans = [mover.merge_plan(auth_config) for mover in movers]
+        conflicts = [*merge_plan.conflicts, *(c for _, found in grant_plans for c in found)]
+        if conflicts:
+            _abort_on_conflicts(conflicts, verbose)
+        grants = sum(moving for moving, _ in grant_plans)
         if dry_run:
-            _show_plan(merge_plan, "Dry run: rows that would move to the default workspace:")
+            _show_plan(merge_plan, grants, "Dry run: rows that would move to the default workspace:")
             return
-        if merge_plan.total == 0:
+        if merge_plan.total + grants == 0:
             click.echo("No rows need to be moved.")
             return
-        _show_plan(merge_plan, "Rows to move to the default workspace:")
+        _show_plan(merge_plan, grants, "Rows to move to the default workspace:")
         if not yes:
             click.confirm("Proceed with the move?", abort=True)
         moved = workspace_merge.merge_into_default(database)
         click.echo(f"Moved {moved} rows to the default workspace.")
+        for mover in movers:
+            click.echo(f"Moved {mover.merge_apply(auth_config)} registered-model grants in the auth database.")
     except workspace_merge.MergeConflict as exc:
         _abort_on_conflicts(exc.conflicts, verbose)
     finally:
         database.dispose()
 
 
-def _show_plan(merge_plan, heading: str) -> None:
+def _plugins_with(hook: str, auth_config: str | None) -> list:
+    """The app plugins that keep their own records of resources (the auth layer) and offer `hook`."""
+    if not auth_config:
+        return []
+    plugins = [load_app_plugin(name) for name in app_plugin_names()]
+    return [plugin for plugin in plugins if hasattr(plugin, hook)]
+
+
+def _show_plan(merge_plan, grants: int, heading: str) -> None:
     click.echo(heading)
     for table, count in merge_plan.moves.items():
         click.echo(f"  {table}: {count}")
     followers = ", ".join(f"{count} {table}" for table, count in merge_plan.children.items())
     click.echo(f"  ({followers} move with their parents)")
-    click.echo(f"Total rows: {merge_plan.total}")
+    if grants:
+        click.echo(f"  auth database registered_model_permissions: {grants}")
+    click.echo(f"Total rows: {merge_plan.total + grants}")
 
 
 def _abort_on_conflicts(conflicts, verbose: bool) -> None:
@@ -134,8 +154,10 @@ def _abort_on_conflicts(conflicts, verbose: bool) -> None:
 @click.option("--workspace", default=None, help="Only this workspace's experiments and runs.")
 @click.option("--dry-run", is_flag=True, help="Report what would be purged; change nothing.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--auth-config", default=None, envvar="MLFLOW_AUTH_CONFIG_PATH",
+              help="basic_auth.ini of the auth layer, whose grants on purged experiments go too.")
 def gc_command(backend_store_uri: str, older_than: str, workspace: str | None, dry_run: bool,
-               yes: bool) -> None:
+               yes: bool, auth_config: str | None) -> None:
     """Permanently remove deleted experiments and runs (artifacts are left in place)."""
     cutoff = now_ms() - parse_duration(older_than)
     database = Database(server.checked_uri(backend_store_uri))
@@ -147,8 +169,11 @@ def gc_command(backend_store_uri: str, older_than: str, workspace: str | None, d
             return
         if not yes:
             click.confirm("Permanently delete them?", abort=True)
-        purge_deleted(database, cutoff, workspace)
+        purged = purge_deleted(database, cutoff, workspace)
         click.echo("Purged.")
+        for plugin in _plugins_with("forget_experiments", auth_config):
+            dropped = plugin.forget_experiments(auth_config, purged.experiment_ids)
+            click.echo(f"Dropped {dropped} grants on purged experiments.")
     finally:
         database.dispose()
 

@@ -20,6 +20,7 @@ class Purge:
     """What a purge removed (or, in a dry run, would remove)."""
 
     experiments: list[str] = field(default_factory=list)
+    experiment_ids: list[str] = field(default_factory=list)
     runs: list[str] = field(default_factory=list)
     artifact_locations: list[str] = field(default_factory=list)
 
@@ -46,6 +47,7 @@ def purge_deleted(database: Database, deleted_before: int, workspace: str | None
             runs = runs.where(ExperimentRow.workspace == workspace)
         doomed_runs = list(session.scalars(runs))
         report.experiments = [f"{e.workspace}/{e.experiment_id} ({e.name})" for e in doomed]
+        report.experiment_ids = [str(e.experiment_id) for e in doomed]
         report.runs = [r.run_uuid for r in doomed_runs]
         report.artifact_locations = [e.artifact_location for e in doomed if e.artifact_location] + [
             r.artifact_uri for r in doomed_runs
