@@ -19,5 +19,5 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 def test_readme_starts_the_server_first():
     install_and_start = _bash_blocks((ROOT / "README.md").read_text())[0]
-    assert install_and_start.endswith("wsauth server --enable-workspaces")
+    assert install_and_start.endswith("wsauth server --app-name basic-auth --enable-workspaces")
     assert "pip install -e ." in install_and_start
