@@ -85,7 +85,7 @@ def db_upgrade(uri: str) -> None:
                    "[default: $MLFLOW_AUTH_CONFIG_PATH].")
 def migrate_to_default(uri: str, dry_run: bool, yes: bool, verbose: bool, auth_config: str | None) -> None:
     """Move every workspace's experiments, models and prompts into 'default'."""
-    database = Database(server.checked_uri(uri))
+    database = Database(server.checked_uri(uri, must_exist=True))
     movers = _plugins_with("merge_plan", auth_config)
     try:
         schema.prepare_existing(database.engine)
@@ -160,7 +160,7 @@ def gc_command(backend_store_uri: str, older_than: str, workspace: str | None, d
                yes: bool, auth_config: str | None) -> None:
     """Permanently remove deleted experiments and runs (artifacts are left in place)."""
     cutoff = now_ms() - parse_duration(older_than)
-    database = Database(server.checked_uri(backend_store_uri))
+    database = Database(server.checked_uri(backend_store_uri, must_exist=True))
     try:
         schema.prepare_existing(database.engine)
         report = purge_deleted(database, cutoff, workspace, dry_run=True)
@@ -213,6 +213,9 @@ def main() -> None:
         _fail(str(exc))
     except SQLAlchemyError as exc:
         _fail(f"database error: {server.short_reason(exc)}")
+    except ImportError as exc:  # a database driver that is not installed
+        _fail(f"a database driver is missing ({exc}); install it, e.g. pip install 'wsauth[postgres]' "
+              "or 'wsauth[mysql]'")
 
 
 def _fail(message: str) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from tracking import artifacts
+from tracking import artifacts, workspaces
 from tracking.app import app_plugin_names, create_app, load_app_plugin
 from tracking.settings import Settings
 from tracking.store import schema
@@ -27,8 +28,8 @@ def short_reason(exc: BaseException) -> str:
     return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]
 
 
-def checked_uri(uri: str) -> str:
-    """A database URI SQLAlchemy can parse, whose SQLite directory exists."""
+def checked_uri(uri: str, must_exist: bool = False) -> str:
+    """A database URI SQLAlchemy can parse, whose SQLite folder (or, with must_exist, file) exists."""
     try:
         url = make_url(uri)
     except ArgumentError:
@@ -40,6 +41,8 @@ def checked_uri(uri: str) -> str:
         folder = os.path.dirname(os.path.abspath(url.database))
         if not os.path.isdir(folder):
             raise StartupError(f"the folder of the SQLite database does not exist: {folder}")
+        if must_exist and not os.path.isfile(url.database):
+            raise StartupError(f"there is no SQLite database at {os.path.abspath(url.database)}")
     return uri
 
 
@@ -55,6 +58,7 @@ def prepare_databases(settings: Settings) -> None:
     """Check the settings, migrate empty databases, refuse outdated ones, run the start-up
     checks and give experiment 0 its location."""
     check_settings(settings)
+    _check_provider(settings)
     for uri in dict.fromkeys([settings.backend_store_uri, settings.catalog_uri]):
         database = Database(checked_uri(uri))
         try:
@@ -91,6 +95,16 @@ def _prepare_plugin(name: str | None) -> None:
         raise StartupError(f"app plugin '{name}': {exc}") from None
 
 
+def _check_provider(settings: Settings) -> None:
+    """A workspace provider must exist for the workspace store's URI scheme."""
+    scheme = make_url(checked_uri(settings.catalog_uri)).get_backend_name()
+    if scheme not in workspaces.provider_names():
+        raise StartupError(
+            f"no workspace provider for '{scheme}' URIs (--workspace-store-uri); installed: "
+            f"{', '.join(workspaces.provider_names())}"
+        )
+
+
 def _locate_default_experiment(settings: Settings) -> None:
     database = Database(settings.backend_store_uri)
     try:
@@ -102,9 +116,20 @@ def _locate_default_experiment(settings: Settings) -> None:
         database.dispose()
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse to start when the address is taken, in one line (before gunicorn logs its retries)."""
+    try:
+        with socket.create_server((host, port), reuse_port=False):
+            pass
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def run(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve with gunicorn; each worker builds its own app (no connection crosses a fork)."""
     from gunicorn.app.base import BaseApplication
+
+    check_port(host, port)
 
     class Gunicorn(BaseApplication):
         def load_config(self):

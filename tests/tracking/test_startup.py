@@ -76,3 +76,29 @@ def test_preflight_lists_artifact_locations_of_another_workspace(tmp_path):
     line = _start(tmp_path, "--backend-store-uri", uri, "--enable-workspaces", "--default-artifact-root", root)
     assert "1 experiment artifact location(s) sit under another workspace's reserved" in line
     assert f"experiment 1 of 'default' at {root}/workspaces/team-a/7" in line
+
+
+def test_a_taken_port_is_one_line(tmp_path):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        line = _start(tmp_path, "--backend-store-uri", f"sqlite:///{tmp_path}/m.db", "--port", str(port))
+    assert f"cannot listen on 127.0.0.1:{port}" in line
+
+
+def test_a_missing_database_driver_is_one_line(tmp_path):
+    line = _start(tmp_path, "--backend-store-uri", "mssql://user:pw@127.0.0.1/db")
+    assert "a database driver is missing" in line
+
+
+def test_a_workspace_store_without_provider_is_one_line(tmp_path):
+    line = _start(tmp_path, "--backend-store-uri", f"sqlite:///{tmp_path}/m.db", "--workspace-store-uri", "oracle://h/db")
+    assert "no workspace provider for 'oracle' URIs" in line
+
+
+@pytest.mark.parametrize("command", [["gc", "--backend-store-uri"], ["db", "migrate-to-default-workspace"]])
+def test_maintenance_commands_do_not_create_a_missing_sqlite_database(tmp_path, command):
+    result = subprocess.run([WSAUTH, *command, f"sqlite:///{tmp_path}/missing.db"], capture_output=True, text=True)
+    assert result.returncode == 1 and "there is no SQLite database at" in result.stderr
+    assert not (tmp_path / "missing.db").exists()
