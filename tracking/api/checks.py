@@ -22,7 +22,7 @@ BATCH_PARAMS_MAX = 100
 BATCH_TAGS_MAX = 100
 BATCH_TOTAL_MAX = 1000
 
-_KEY_PATTERN = re.compile(r"^[\w\-. /:]+$")
+_KEY_PATTERN = re.compile(r"[\w\-. /:]+")
 
 SEARCH_FIELDS = (
     Field("max_results", "int"),
@@ -34,7 +34,7 @@ SEARCH_FIELDS = (
 
 def key(kind: str, value: str) -> str:
     """A metric, param or tag key: word characters, - . / : and spaces; no '..' segments."""
-    if not value or not _KEY_PATTERN.match(value):
+    if not value or not _KEY_PATTERN.fullmatch(value):
         raise InvalidParameter(
             f"Invalid {kind} key '{value[:100]}': use letters, digits, underscores, dashes, "
             "periods, spaces, colons and slashes."

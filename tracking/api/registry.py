@@ -18,7 +18,7 @@ DESCRIPTION = Field("description", max_length=100_000)
 TAGS = Field("tags", "objects", item=checks.tag_fields(checks.REGISTRY_TAG_VALUE_MAX))
 # The alias column holds 250 characters: MLflow's 255 would fail the insert on PostgreSQL and MySQL.
 ALIAS = Field("alias", required=True, max_length=checks.KEY_MAX)
-_ALIAS_PATTERN = re.compile(r"^[\w\-]+$")
+_ALIAS_PATTERN = re.compile(r"[\w\-]+")  # fullmatch: '$' would let a trailing newline through
 
 
 def _name(value: str) -> str:
@@ -28,7 +28,7 @@ def _name(value: str) -> str:
 
 
 def _alias(value: str) -> str:
-    if not _ALIAS_PATTERN.match(value) or value.lower() == "latest" or re.fullmatch(r"[vV]\d+", value):
+    if not _ALIAS_PATTERN.fullmatch(value) or value.lower() == "latest" or re.fullmatch(r"[vV]\d+", value):
         raise InvalidParameter(
             f"Invalid alias '{value[:100]}': use letters, digits, '_' and '-'; 'latest' and "
             "'v<number>' are reserved."

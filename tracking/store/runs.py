@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import uuid
 from dataclasses import dataclass
 
@@ -199,8 +200,12 @@ def _log_params(session: Session, run_id: str, params: dict[str, str]) -> None:
             )
 
 
-def _stored_value(value: float) -> tuple[float, bool]:
-    return (0.0, True) if math.isnan(value) else (value, False)
+def _stored_value(value: float, dialect: str) -> tuple[float, bool]:
+    if math.isnan(value):
+        return 0.0, True
+    if math.isinf(value) and dialect == "mysql":  # MySQL's DOUBLE has no infinity: the largest double
+        return math.copysign(sys.float_info.max, value), False
+    return value, False
 
 
 def _log_metrics(session: Session, run_id: str, metrics: list[Metric]) -> None:
@@ -208,7 +213,7 @@ def _log_metrics(session: Session, run_id: str, metrics: list[Metric]) -> None:
         return
     rows = []
     for m in metrics:
-        value, is_nan = _stored_value(m.value)
+        value, is_nan = _stored_value(m.value, session.get_bind().dialect.name)
         rows.append({"run_uuid": run_id, "key": m.key, "value": value,
                      "timestamp": m.timestamp, "step": m.step, "is_nan": is_nan})
     session.execute(MetricRow.__table__.insert(), rows)
@@ -232,7 +237,10 @@ def _newer(table, incoming):
 
 
 def _metric(row) -> Metric:
-    return Metric(row.key, math.nan if row.is_nan else row.value, row.timestamp, row.step)
+    value = math.nan if row.is_nan else row.value
+    if abs(value) == sys.float_info.max:  # how MySQL keeps an infinity (see _stored_value)
+        value = math.copysign(math.inf, value)
+    return Metric(row.key, value, row.timestamp, row.step)
 
 
 def _load_runs(session: Session, rows: list[RunRow]) -> list[Run]:

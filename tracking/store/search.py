@@ -69,8 +69,9 @@ def lifecycle_clause(column, view_type: str) -> list[ColumnElement]:
 
 
 class _CaseSensitive(FunctionElement):
-    """A string column compared byte for byte on MySQL, whose default collations ignore case: LIKE
-    is case-sensitive in MLflow and on the other databases (ILIKE is the insensitive one)."""
+    """A string column compared byte for byte on MySQL, whose default collations ignore case and
+    trailing spaces: text comparisons are exact in MLflow and on the other databases (ILIKE is
+    the insensitive one)."""
 
     type = String()
     inherit_cache = True
@@ -90,10 +91,12 @@ def compare(column, op: str, value) -> ColumnElement:
     """`column <op> value` for one of the search operators."""
     if isinstance(value, int) and value not in INT64:  # no database binds it; compare as a double
         value = float(value)
-    if op == "LIKE":
-        return _CaseSensitive(column).like(value)
     if op == "ILIKE":
         return column.ilike(value)
+    if isinstance(column.type, String):
+        column = _CaseSensitive(column)
+    if op == "LIKE":
+        return column.like(value)
     if op == "IN":
         return column.in_(list(value))
     if op == "NOT IN":
