@@ -5,6 +5,7 @@ admin-only (fail closed), and a test walks the URL map to make sure every route 
 - AUTHENTICATED: any signed-in user; the handler shows nothing that needs a grant.
 - FILTERED: any signed-in user; searches and lists return only what the user may read.
 - SELF_OR_ADMIN: the user named in the request, or an admin.
+- VISIBLE_WORKSPACE: any signed-in user to whom list_workspaces shows the workspace in the path.
 - ADMIN: admins only.
 - Requirement(capability, target): the user's permission on the target must grant it.
 """
@@ -21,6 +22,7 @@ class Target:
     kind: str  # experiment | run | experiment_name | registered_model | artifact | workspace | current_workspace
     field: str | None = None
     fallback_field: str | None = None
+    default: str | None = None  # the key the handler uses when the request names none
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,11 @@ class Requirement:
 
 
 PUBLIC, AUTHENTICATED, FILTERED, SELF_OR_ADMIN, ADMIN = "public", "authenticated", "filtered", "self", "admin"
+VISIBLE_WORKSPACE = "visible workspace"
 
 WORKSPACE_HERE = Target("current_workspace")
 EXPERIMENT = Target("experiment", "experiment_id")
+NEW_RUN_EXPERIMENT = Target("experiment", "experiment_id", default="0")  # runs/create's default
 EXPERIMENT_NAME = Target("experiment_name", "experiment_name")
 RUN = Target("run", "run_id", "run_uuid")
 MODEL = Target("registered_model", "name")
@@ -50,13 +54,14 @@ def _needs(capability: str, target: Target, *endpoints: str) -> dict[str, Requir
 
 RULES: dict[str, object] = {
     # public probes (seeds: clients detect workspace support through server-info)
-    "health": PUBLIC, "version": PUBLIC, "serverInfo": PUBLIC, "static": PUBLIC,
+    "health": PUBLIC, "version": PUBLIC, "serverInfo": PUBLIC,
     # experiments
     "createExperiment": Requirement("update", WORKSPACE_HERE, creates=True),
     **_needs("read", EXPERIMENT, "getExperiment"),
     **_needs("read", EXPERIMENT_NAME, "getExperimentByName"),
     "searchExperiments": FILTERED, "listExperiments": FILTERED,
-    **_needs("update", EXPERIMENT, "updateExperiment", "setExperimentTag", "deleteExperimentTag", "createRun"),
+    **_needs("update", EXPERIMENT, "updateExperiment", "setExperimentTag", "deleteExperimentTag"),
+    **_needs("update", NEW_RUN_EXPERIMENT, "createRun"),
     **_needs("delete", EXPERIMENT, "deleteExperiment", "restoreExperiment"),
     # runs
     **_needs("read", RUN, "getRun", "getMetricHistory"),
@@ -80,7 +85,7 @@ RULES: dict[str, object] = {
     **_needs("delete", ARTIFACT, "deleteArtifact"),
     # workspaces
     "listWorkspaces": FILTERED,
-    **_needs("read", WORKSPACE_IN_PATH, "getWorkspace"),
+    "getWorkspace": VISIBLE_WORKSPACE,
     "createWorkspace": ADMIN, "updateWorkspace": ADMIN, "deleteWorkspace": ADMIN,
     # users and permissions (auth.api)
     "createUser": ADMIN, "listUsers": ADMIN, "updateUserAdmin": ADMIN, "deleteUser": ADMIN,

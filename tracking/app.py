@@ -16,7 +16,7 @@ APP_GROUP = "wsauth.app"
 
 def create_app(settings: Settings, state: HostState | None = None) -> Flask:
     """The host app for these settings, with the named app plugin applied when there is one."""
-    app = Flask("wsauth")
+    app = Flask("wsauth", static_folder=None)  # serves no files: nothing public by accident
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False
     app.extensions[EXTENSION] = state or HostState.open(settings)

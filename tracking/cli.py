@@ -92,11 +92,15 @@ def migrate_to_default(uri: str, dry_run: bool, yes: bool, verbose: bool, auth_c
         merge_plan = workspace_merge.plan(database)
         grant_plans = [mover.merge_plan(auth_config) for mover in movers]
         conflicts = [*merge_plan.conflicts, *(c for _, found in grant_plans for c in found)]
-        if conflicts:
-            _abort_on_conflicts(conflicts, verbose)
         grants = sum(moving for moving, _ in grant_plans)
+        if not auth_config:
+            click.echo("Note: no --auth-config (or MLFLOW_AUTH_CONFIG_PATH): grants in an auth "
+                       "database, if you use one, are not moved.", err=True)
         if dry_run:
             _show_plan(merge_plan, grants, "Dry run: rows that would move to the default workspace:")
+        if conflicts:
+            _abort_on_conflicts(conflicts, verbose)
+        if dry_run:
             return
         if merge_plan.total + grants == 0:
             click.echo("No rows need to be moved.")
@@ -171,6 +175,9 @@ def gc_command(backend_store_uri: str, older_than: str, workspace: str | None, d
             click.confirm("Permanently delete them?", abort=True)
         purged = purge_deleted(database, cutoff, workspace)
         click.echo("Purged.")
+        if not auth_config:
+            click.echo("Note: no --auth-config (or MLFLOW_AUTH_CONFIG_PATH): grants on the purged "
+                       "experiments, if you use an auth database, stay (ids are never reused).", err=True)
         for plugin in _plugins_with("forget_experiments", auth_config):
             dropped = plugin.forget_experiments(auth_config, purged.experiment_ids)
             click.echo(f"Dropped {dropped} grants on purged experiments.")

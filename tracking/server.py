@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 
@@ -144,6 +145,7 @@ def run(settings: Settings, host: str, port: int, workers: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self):
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
             return create_app(settings)
 
     Gunicorn().run()

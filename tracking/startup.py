@@ -85,8 +85,9 @@ def _check_default_workspace(catalog: Database) -> None:
     with catalog.session() as session:
         if session.get(WorkspaceRow, "default") is None:
             raise StartupError(
-                "the workspace catalog has no 'default' workspace; it is created by the first "
-                "migration: run wsauth db upgrade on the workspace store"
+                "the workspace catalog has no 'default' workspace (the first migration creates it "
+                "and it cannot be deleted); point --workspace-store-uri at the right database, or "
+                "restore the row from a backup"
             )
 
 
