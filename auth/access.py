@@ -1,6 +1,8 @@
 """Loading the facts of one decision: which resource the request names, where it lives, and the
 user's grants on it and on its workspace. A resource that does not exist in the request's
-workspace counts as missing, so a user learns nothing about other workspaces' resources."""
+workspace counts as missing, so a user learns nothing about other workspaces' resources; and a
+workspace that does not exist counts as an empty one, so they learn nothing about which
+workspaces exist either."""
 
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ class Access:
         """(workspace, grant kind, key or None when the resource is missing here)."""
         if target.kind == "workspace":
             return request.view_args.get(target.field), "workspace", None
-        here = hostapi.current_workspace()
+        here = hostapi.workspace_as_seen_by_outsiders()  # the hook runs for non-admins only
         if target.kind == "current_workspace":
             return here, "workspace", None
         raw = _field(target)
@@ -70,12 +72,17 @@ class Access:
 
 def _field(target: Target) -> str | None:
     values = request.view_args or {}
-    source = request.args if request.method == "GET" else _json_or_args()
     for name in (target.field, target.fallback_field):
-        value = values.get(name) if name in values else source.get(name) if name else None
+        # A path parameter first: an artifact upload's body is the file, which must be left
+        # unread for the handler (reading it here stored every non-admin upload empty).
+        value = values.get(name) if name in values else _request_fields().get(name) if name else None
         if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
             return str(value)
-    return None
+    return target.default
+
+
+def _request_fields():
+    return request.args if request.method == "GET" else _json_or_args()
 
 
 def _json_or_args():

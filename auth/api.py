@@ -14,7 +14,6 @@ from tracking.hostapi import Field, InvalidParameter, InvalidState, NotFound, re
 V2 = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
 V3 = ("/api/3.0/mlflow",)
 USERNAME = Field("username", required=True, max_length=255)
-PASSWORD = Field("password", required=True, max_length=1000)
 PERMISSION = Field("permission", required=True, max_length=40)
 
 
@@ -31,11 +30,20 @@ def _permission(name: str) -> Permission:
         raise InvalidParameter(str(exc)) from None
 
 
-def _password_hash(password: str) -> str:
+def _password_hash(password: object) -> str:
     try:
         return passwords.hash_password(password)
     except passwords.WeakPassword as exc:
         raise InvalidParameter(str(exc)) from None
+
+
+def _new_password_hash() -> str:
+    """The hash of the request's password, read apart from the other fields: the generic field
+    errors quote a wrongly typed value, and a password must never appear in an error."""
+    payload = hostapi.body() or request.args
+    if payload.get("password") is None:
+        raise InvalidParameter("Missing value for required parameter 'password'.")
+    return _password_hash(payload["password"])
 
 
 def _username(name: str) -> str:
@@ -72,9 +80,9 @@ def _workspace_grant(grant: Grant) -> dict:
 
 def create_user():
     """POST users/create -> {"user"} (admin)."""
-    args = read(USERNAME, PASSWORD)
+    username = _username(read(USERNAME)["username"])
     layer = _layer()
-    user = layer.store.create_user(_username(args["username"]), _password_hash(args["password"]))
+    user = layer.store.create_user(username, _new_password_hash())
     return {"user": _user_json(user)}
 
 
@@ -92,9 +100,9 @@ def list_users():
 
 def update_user_password():
     """PATCH users/update-password (admin or self); the password policy applies."""
-    args = read(USERNAME, PASSWORD)
+    username = read(USERNAME)["username"]
     layer = _layer()
-    layer.store.update_user(args["username"], password_hash=_password_hash(args["password"]))
+    layer.store.update_user(username, password_hash=_new_password_hash())
     layer.changed()
     return {}
 
@@ -139,7 +147,7 @@ def _experiment_here(experiment_id: str) -> str:
     located = _layer().locate("experiment", experiment_id)
     if not located or located[0] != workspace:
         raise NotFound(f"No experiment with id '{experiment_id}' exists in workspace '{workspace}'.")
-    return experiment_id
+    return located[1]  # the id as stored: a grant on '007' would never match experiment 7
 
 
 def _model_here(name: str) -> str:
@@ -185,16 +193,15 @@ def _grant_routes(kind: str, key_field: Field, response_key: str, render):
 
 def _existing_workspace(name: str) -> str:
     if not hostapi.workspaces_enabled():
-        raise _workspaces_off()
+        raise workspaces_off()
     if not hostapi.workspace_exists(name):
         raise NotFound(f"Workspace '{name}' not found.")
     return name
 
 
-def _workspaces_off():
-    from tracking.errors import EndpointNotFound
-
-    return EndpointNotFound(
+def workspaces_off() -> hostapi.EndpointNotFound:
+    """The 404 of a workspace route on a server that runs without workspaces."""
+    return hostapi.EndpointNotFound(
         f"{request.path} is disabled because this server runs without workspaces; restart it "
         "with --enable-workspaces."
     )
@@ -246,7 +253,7 @@ def _check_delegation(workspace: str, username: str, level: Permission | None) -
 def list_user_workspace_permissions():
     """GET workspace-permissions?username= -> {"permissions"} across workspaces (admin)."""
     if not hostapi.workspaces_enabled():
-        raise _workspaces_off()
+        raise workspaces_off()
     user = _existing_user(read(USERNAME)["username"])
     return {"permissions": [_workspace_grant(grant) for grant in _layer().store.workspace_grants(user_id=user.id)]}
 

@@ -85,13 +85,9 @@ def prepare() -> None:
 
 
 def _ensure_admin(store: AuthStore, settings: config.AuthConfig) -> None:
-    """Create the admin (generating a password when none is configured); re-apply a configured one."""
+    """Create the admin (generating a password when none is configured); re-apply a configured one
+    (config.load checked it against the password policy)."""
     configured = settings.admin_password
-    if configured is not None:
-        try:
-            passwords.check_policy(configured)
-        except passwords.WeakPassword as exc:
-            raise config.ConfigError(f"{settings.path}: [mlflow] admin_password: {exc}") from None
     user = store.get_user(settings.admin_username)
     if user is None:
         password = configured or passwords.generate_password()

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
+from auth.passwords import WeakPassword, check_policy
 from auth.permissions import Permission
 
 SECTION = "mlflow"
 BUILTIN_AUTHENTICATION = "mlflow.server.auth:authenticate_request_basic_auth"
 PATH_VARIABLE = "MLFLOW_AUTH_CONFIG_PATH"
+ENVIRONMENT = {"admin_username": "MLFLOW_AUTH_ADMIN_USERNAME", "admin_password": "MLFLOW_AUTH_ADMIN_PASSWORD"}
 REPOSITORY_FILE = Path(__file__).resolve().parent.parent / "basic_auth.ini"
 
 
@@ -77,8 +79,11 @@ def _function_name(text: str) -> str:
     return text
 
 
-def _optional(text: str) -> str | None:
-    return text or None
+def _password(text: str) -> str | None:
+    try:
+        return check_policy(text) if text else None
+    except WeakPassword as exc:
+        raise ValueError(str(exc).rstrip(".")) from None
 
 
 class Key(NamedTuple):
@@ -91,7 +96,7 @@ KEYS: dict[str, Key] = {
     "default_permission": Key(_permission, None, "READ, USE, EDIT, MANAGE or NO_PERMISSIONS"),
     "database_uri": Key(_text, None, "SQLAlchemy URI of the auth database"),
     "admin_username": Key(_text, None, "name of the admin account ensured at start-up"),
-    "admin_password": Key(_optional, "", "the admin's password (12+ characters); empty: generated once"),
+    "admin_password": Key(_password, "", "the admin's password (12+ characters); empty: generated once"),
     "authorization_function": Key(_function_name, BUILTIN_AUTHENTICATION, "module:function"),
     "grant_default_workspace_access": Key(_boolean, "false", "true or false"),
     "workspace_cache_max_size": Key(_count(1), "10000", "a whole number >= 1"),
@@ -115,11 +120,14 @@ def load(path: Path | None = None, environ=os.environ) -> AuthConfig:
     section = _section(path)
     unknown = sorted(set(section) - set(KEYS))
     if unknown:
-        raise ConfigError(f"{path}: [{SECTION}] has unknown key '{unknown[0]}'; known keys: {', '.join(KEYS)}")
+        raise ConfigError(f"{path}: [{SECTION}] has unknown key '{unknown[0]}'; fix its spelling or remove it "
+                          f"(known keys: {', '.join(KEYS)})")
     raw = {name: section.get(name, key.default) for name, key in KEYS.items()}
-    raw["admin_username"] = environ.get("MLFLOW_AUTH_ADMIN_USERNAME") or raw["admin_username"]
-    raw["admin_password"] = environ.get("MLFLOW_AUTH_ADMIN_PASSWORD") or raw["admin_password"]
-    return AuthConfig(path=str(path), **{name: _value(path, name, raw[name]) for name in KEYS})
+    where = {name: f"{path}: [{SECTION}] {name}" for name in KEYS}
+    for name, variable in ENVIRONMENT.items():
+        if environ.get(variable):
+            raw[name], where[name] = environ[variable], f"{variable} (it overrides [{SECTION}] {name} of {path})"
+    return AuthConfig(path=str(path), **{name: _value(where[name], name, raw[name]) for name in KEYS})
 
 
 def _section(path: Path) -> configparser.SectionProxy:
@@ -127,18 +135,21 @@ def _section(path: Path) -> configparser.SectionProxy:
     try:
         if not parser.read(path, encoding="utf-8"):
             raise ConfigError(f"{path}: no such file; set {PATH_VARIABLE} to your basic_auth.ini")
-    except configparser.Error as exc:
-        raise ConfigError(f"{path}: not an ini file ({str(exc).splitlines()[0]})") from None
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: not a UTF-8 ini file ({str(exc).splitlines()[0][:200]}); write [{SECTION}] "
+            "followed by key = value lines"
+        ) from None
     if not parser.has_section(SECTION):
         raise ConfigError(f"{path}: no [{SECTION}] section; put the settings under [{SECTION}]")
     return parser[SECTION]
 
 
-def _value(path: Path, name: str, text: str | None):
+def _value(where: str, name: str, text: str | None):
     key = KEYS[name]
     if text is None:
-        raise ConfigError(f"{path}: [{SECTION}] {name} is missing; set it to {key.help}")
+        raise ConfigError(f"{where} is missing; set it to {key.help}")
     try:
         return key.parse(text)
     except ValueError as exc:
-        raise ConfigError(f"{path}: [{SECTION}] {name}: {exc}; set it to {key.help}") from None
+        raise ConfigError(f"{where}: {exc}; set it to {key.help}") from None

@@ -9,6 +9,7 @@ from flask import Flask, g, request
 
 from auth import rules
 from auth.access import Access
+from auth.api import workspaces_off
 from auth.permissions import Permission
 from tracking import hostapi
 from tracking.hostapi import PermissionDenied
@@ -36,6 +37,8 @@ def before_request():
         _require_self(user)
     elif rule == rules.FILTERED:
         _restrict_lists(Access(layer, user))
+    elif rule == rules.VISIBLE_WORKSPACE:
+        _require_visible_workspace(Access(layer, user), request.view_args["workspace_name"])
     else:
         _require(Access(layer, user), rule)
     return None
@@ -53,14 +56,25 @@ def _deny(message: str) -> None:
 
 
 def _require(access: Access, requirement: rules.Requirement) -> None:
-    if requirement.creates and not hostapi.workspaces_enabled():
-        return  # without workspaces any signed-in user may create (and then manages it)
-    decision, what = access.decide(requirement.target)
+    target = requirement.target
+    if not hostapi.workspaces_enabled():
+        if requirement.creates:
+            return  # without workspaces any signed-in user may create (and then manages it)
+        if target.kind == "workspace":
+            raise workspaces_off()  # the same clear 404 an admin gets, not a 403 about 'default'
+    decision, what = access.decide(target)
     if not decision.allows(requirement.capability):
         _deny(
             f"Permission denied: {request.method} {request.path} needs '{requirement.capability}' on "
             f"{what}; you hold {decision.permission.name} ({decision.step})."
         )
+
+
+def _require_visible_workspace(access: Access, workspace: str) -> None:
+    if not hostapi.workspaces_enabled():
+        raise workspaces_off()
+    if not can_view_workspace(access, workspace):
+        _deny(f"Permission denied: {request.method} {request.path} needs 'read' on workspace '{workspace}'.")
 
 
 def _require_self(user) -> None:
@@ -82,7 +96,8 @@ def _restrict_lists(access: Access) -> None:
     if request.endpoint == "listWorkspaces":
         hostapi.restrict("workspace", _visible_workspaces(access))
         return
-    workspace = hostapi.current_workspace()
+    # A workspace that does not exist lists as empty, like one the user may not read.
+    workspace = hostapi.workspace_as_seen_by_outsiders()
     kind = "registered_model" if request.endpoint in ("searchRegisteredModels", "searchModelVersions") else "experiment"
     grants = layer.store.readable_grants(access.user.id, kind, workspace)
     if access.on_workspace(workspace).allows("read"):

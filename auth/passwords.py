@@ -12,6 +12,7 @@ import secrets
 from passlib.context import CryptContext
 
 MIN_LENGTH = 12
+MAX_LENGTH = 1000  # passlib refuses passwords past 4096 bytes; 1000 characters stay below that
 
 CONTEXT = CryptContext(
     schemes=["argon2", "pbkdf2_sha256"],
@@ -30,6 +31,8 @@ def check_policy(password: object) -> str:
     """The password, when it is a string of at least MIN_LENGTH characters."""
     if not isinstance(password, str) or len(password) < MIN_LENGTH:
         raise WeakPassword(f"Password must be a string of at least {MIN_LENGTH} characters.")
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword(f"Password must be at most {MAX_LENGTH} characters long.")
     return password
 
 
@@ -39,9 +42,10 @@ def hash_password(password: str) -> str:
 
 
 def verify(password: str, stored: str | None) -> tuple[bool, str | None]:
-    """(matches, new hash to store or None); with no stored hash, spend the same time and fail."""
-    if stored is None:
-        CONTEXT.verify(password, _DECOY)
+    """(matches, new hash to store or None); with no stored hash, or a password longer than any
+    that can be set, spend the same time and fail."""
+    if stored is None or len(password) > MAX_LENGTH:
+        CONTEXT.verify(password[:MAX_LENGTH], _DECOY)
         return False, None
     try:
         return CONTEXT.verify_and_update(password, stored)

@@ -1,7 +1,9 @@
 """Users and grants in the auth database: the one module of auth that touches SQL.
 
-It returns plain values; every change also bumps a change counter, so that other workers can
-tell their caches are stale.
+It returns plain values. A change to what workers cache (users, for the sign-in cache; a deleted
+workspace, for the resource->workspace cache) also bumps a change counter, so that other workers
+can tell their caches are stale. Grants are never cached, so changing one bumps nothing: a busy
+server creating experiments would otherwise flush every worker's sign-in cache each second.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class AuthStore:
 
     @contextmanager
     def _changing(self):
+        """A write that workers' caches depend on: it bumps the change counter."""
         with self.database.session() as session:
             yield session
             session.execute(update(ChangeCounterRow).values(counter=ChangeCounterRow.counter + 1))
@@ -110,7 +113,7 @@ class AuthStore:
         """A new explicit grant; 400 when the user already has one on this resource."""
         model, where = _grant_target(kind, key, workspace)
         try:
-            with self._changing() as session:
+            with self.database.session() as session:
                 user = self._user_row(session, username)
                 session.add(model(**where, user_id=user.id, permission=permission.name))
                 session.flush()
@@ -134,7 +137,7 @@ class AuthStore:
                      permission: Permission) -> None:
         """Change an existing explicit grant; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
-        with self._changing() as session:
+        with self.database.session() as session:
             user = self._user_row(session, username)
             result = session.execute(update(model).filter_by(**where, user_id=user.id)
                                      .values(permission=permission.name))
@@ -144,7 +147,7 @@ class AuthStore:
     def delete_grant(self, kind: str, key: str, workspace: str | None, username: str) -> None:
         """Remove an explicit grant; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
-        with self._changing() as session:
+        with self.database.session() as session:
             user = self._user_row(session, username)
             result = session.execute(delete(model).filter_by(**where, user_id=user.id))
             if result.rowcount == 0:
@@ -196,7 +199,7 @@ class AuthStore:
 
     def set_workspace_grant(self, workspace: str, username: str, permission: Permission) -> Grant:
         """Create or replace a user's grant on a workspace."""
-        with self._changing() as session:
+        with self.database.session() as session:
             user = self._user_row(session, username)
             row = session.get(WorkspaceGrantRow, (workspace, user.id))
             if row is None:
@@ -207,7 +210,7 @@ class AuthStore:
 
     def delete_workspace_grant(self, workspace: str, username: str) -> None:
         """Remove a user's grant on a workspace; 404 when there is none."""
-        with self._changing() as session:
+        with self.database.session() as session:
             user = self._user_row(session, username)
             if session.execute(delete(WorkspaceGrantRow).where(
                     WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id)).rowcount == 0:
@@ -228,7 +231,7 @@ class AuthStore:
                       permission: Permission) -> None:
         """Give the creator of a resource its grant, replacing any stale row for that key."""
         model, where = _grant_target(kind, key, workspace)
-        with self._changing() as session:
+        with self.database.session() as session:
             session.execute(delete(model).filter_by(**where, user_id=user_id))
             session.add(model(**where, user_id=user_id, permission=permission.name))
 
@@ -236,12 +239,12 @@ class AuthStore:
 
     def forget_model(self, workspace: str, name: str) -> None:
         """Drop the grants of a deleted registered model or prompt."""
-        with self._changing() as session:
+        with self.database.session() as session:
             session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == name))
 
     def rename_model(self, workspace: str, name: str, new_name: str) -> None:
         """Move a renamed model's grants to its new name."""
-        with self._changing() as session:
+        with self.database.session() as session:
             session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == new_name))
             session.execute(update(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == name)
                             .values(name=new_name))

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from blinker import Namespace
-from flask import g
+from flask import g, request
 
 from tracking import workspaces
 from tracking.errors import (
-    AlreadyExists, ApiError, InvalidParameter, InvalidState, MalformedRequest, NotFound,
-    PermissionDenied, Unauthenticated, Unavailable, error_body,
+    AlreadyExists, ApiError, EndpointNotFound, InvalidParameter, InvalidState, MalformedRequest,
+    NotFound, PermissionDenied, Unauthenticated, Unavailable, error_body,
 )
 from tracking.api.params import Field, body, read
 from tracking.state import current_workspace, host
@@ -25,10 +25,10 @@ from tracking.store.schema import prepare as prepare_schema
 
 __all__ = [
     "ApiError", "PermissionDenied", "Unauthenticated", "Unavailable", "error_body", "AlreadyExists",
-    "InvalidParameter", "InvalidState", "MalformedRequest", "NotFound", "Field", "body", "read",
-    "Database", "NAMING_CONVENTION", "Migrations", "SchemaError", "register", "upgrade",
-    "prepare_schema", "current_workspace", "workspaces_enabled", "DEFAULT_WORKSPACE",
-    "workspace_of", "model_exists", "Visibility", "restrict", "visibility", "signals",
+    "InvalidParameter", "InvalidState", "MalformedRequest", "NotFound", "EndpointNotFound", "Field",
+    "body", "read", "Database", "NAMING_CONVENTION", "Migrations", "SchemaError", "register", "upgrade",
+    "prepare_schema", "current_workspace", "workspace_as_seen_by_outsiders", "workspaces_enabled",
+    "DEFAULT_WORKSPACE", "workspace_of", "model_exists", "Visibility", "restrict", "visibility", "signals",
 ]
 
 DEFAULT_WORKSPACE = workspaces.DEFAULT_WORKSPACE
@@ -40,6 +40,17 @@ resource_renamed = signals.signal("resource-renamed")      # kind, workspace, ke
 workspace_deleted = signals.signal("workspace-deleted")    # workspace
 
 
+def workspace_as_seen_by_outsiders() -> str:
+    """The request's workspace, like current_workspace(), except that a well-formed name of a
+    workspace that does not exist is taken as an existing, empty workspace (for the rest of the
+    request): a caller who may not see a workspace learns nothing from naming one that is not there."""
+    try:
+        return current_workspace()
+    except NotFound:
+        g.workspace = request.headers.get(workspaces.HEADER, "").strip()
+        return g.workspace
+
+
 def workspaces_enabled() -> bool:
     """Whether the server scopes resources to workspaces."""
     return host().settings.workspaces_enabled
@@ -48,11 +59,12 @@ def workspaces_enabled() -> bool:
 def workspace_of(kind: str, key: str) -> tuple[str, str] | None:
     """(workspace, experiment id) of an experiment ("experiment") or run ("run"); None when
     there is none. Experiment ids and run ids are global, so the answer never changes while
-    the resource exists (until migrate-to-default-workspace moves it)."""
+    the resource exists (until migrate-to-default-workspace moves it). The id is returned as
+    stored ('7' for '007'), so that grants keyed by it always match."""
     state = host()
     if kind == "experiment":
         found = state.experiments.workspace_of(key)
-        return (found, key) if found else None
+        return (found, str(int(key))) if found else None
     if kind == "run":
         return state.runs.workspace_of(key)
     raise ValueError(f"unknown resource kind {kind}")

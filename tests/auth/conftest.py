@@ -9,6 +9,11 @@ import uuid
 
 import pytest
 
+from tests.conftest import DATABASE_KINDS, database_of_kind
+from tracking.app import create_app
+from tracking.server import prepare_databases
+from tracking.settings import Settings
+
 ADMIN, ADMIN_PASSWORD = "admin", "admin-password-1234"
 PASSWORD = "a-good-password-123"
 
@@ -33,6 +38,34 @@ def basic_auth(username: str, password: str = PASSWORD) -> dict[str, str]:
 def admin_headers(**extra) -> dict[str, str]:
     """The admin's credentials (plus any other headers)."""
     return {**basic_auth(ADMIN, ADMIN_PASSWORD), **extra}
+
+
+def as_user(username: str | None = None, workspace: str | None = None) -> dict[str, str]:
+    """Credentials of a user (the admin when None), in a workspace when given."""
+    headers = admin_headers() if username is None else basic_auth(username)
+    if workspace:
+        headers["X-MLFLOW-WORKSPACE"] = workspace
+    return headers
+
+
+def new_user(client, name: str | None = None, admin: bool = False) -> str:
+    """A new user with password PASSWORD, created by the admin."""
+    name = name or f"user-{uuid.uuid4().hex[:8]}"
+    response = client.post("/api/2.0/mlflow/users/create", json={"username": name, "password": PASSWORD},
+                           headers=admin_headers())
+    assert response.status_code == 200, response.json
+    if admin:
+        response = client.patch("/api/2.0/mlflow/users/update-admin", json={"username": name, "is_admin": True},
+                                headers=admin_headers())
+        assert response.status_code == 200, response.json
+    return name
+
+
+def admin_post(client, path: str, body: dict, workspace: str | None = None, method: str = "post") -> dict:
+    """An admin request that must succeed; its JSON."""
+    response = client.open(path, method=method.upper(), json=body, headers=as_user(None, workspace))
+    assert response.status_code in (200, 201, 204), (path, response.status_code, response.get_data(as_text=True))
+    return response.json if response.status_code != 204 else {}
 
 
 @pytest.fixture
@@ -81,13 +114,42 @@ def make_user(auth_client):
     """make_user(name=None, admin=False) -> username of a new user with password PASSWORD."""
 
     def create(name: str | None = None, admin: bool = False) -> str:
-        name = name or f"user-{uuid.uuid4().hex[:8]}"
-        response = auth_client.post("/api/2.0/mlflow/users/create", json={"username": name, "password": PASSWORD},
-                                    headers=admin_headers())
-        assert response.status_code == 200, response.json
-        if admin:
-            auth_client.patch("/api/2.0/mlflow/users/update-admin", json={"username": name, "is_admin": True},
-                              headers=admin_headers())
-        return name
+        return new_user(auth_client, name, admin)
 
     return create
+
+
+@pytest.fixture(scope="module", params=DATABASE_KINDS)
+def module_database_uri(request, tmp_path_factory):
+    """An empty database of each configured kind, shared by one test module."""
+    with database_of_kind(request.param, tmp_path_factory.mktemp("db")) as uri:
+        yield uri
+
+
+@pytest.fixture(scope="module")
+def make_module_auth_app(module_database_uri, tmp_path_factory):
+    """make_module_auth_app(workspaces_enabled=True, **ini): like make_auth_app, but for apps a whole
+    module shares (building an app costs half a second; a table of cases needs only one). Every
+    app of the module uses the same database."""
+    folder = tmp_path_factory.mktemp("auth")
+    built = []
+
+    def build(workspaces_enabled=True, default_permission="READ", grant_default="false", **extra):
+        path = folder / f"basic_auth-{uuid.uuid4().hex[:6]}.ini"
+        text = INI.format(default_permission=default_permission, database_uri=module_database_uri,
+                          admin=ADMIN, admin_password=ADMIN_PASSWORD, grant_default=grant_default)
+        path.write_text(text + "".join(f"{k} = {v}\n" for k, v in extra.items()))
+        settings = Settings(backend_store_uri=module_database_uri, workspaces_enabled=workspaces_enabled,
+                            artifacts_destination=str(folder / "mlartifacts"), app_name="basic-auth")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("MLFLOW_AUTH_CONFIG_PATH", str(path))
+            prepare_databases(settings)
+            app = create_app(settings)
+        app.config["TESTING"] = True
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        app.extensions["wsauth"].database.dispose()
+        app.extensions["wsauth.auth"].store.database.dispose()
