@@ -6,7 +6,6 @@ workspaces exist either."""
 
 from __future__ import annotations
 
-import re
 
 from flask import request
 
@@ -14,8 +13,6 @@ from auth.policy import Decision, Facts, decide
 from auth.rules import Target
 from tracking import hostapi
 
-# experiment id at the start of a proxied artifact path: workspaces/<ws>/<id>/... or <id>/...
-_ARTIFACT_EXPERIMENT = re.compile(r"^(?:workspaces/[^/]+/)?(\d{1,10})(?:/|$)")
 
 
 class Access:
@@ -62,10 +59,7 @@ class Access:
         if kind == "experiment_name":
             return hostapi.experiment_id_by_name(here, raw)
         if kind == "artifact":
-            match = _ARTIFACT_EXPERIMENT.match(raw.lstrip("/"))
-            if not match:
-                return None
-            kind, raw = "experiment", match.group(1)
+            return hostapi.experiment_of_artifact_path(raw)
         located = self.layer.locate(kind, raw)
         return located[1] if located and located[0] == here else None
 

@@ -72,6 +72,13 @@ def _text(text: str) -> str:
     return text.strip()
 
 
+def _username(text: str) -> str:
+    name = _text(text)
+    if ":" in name or any(ord(c) < 32 for c in name):
+        raise ValueError(f"'{name}' cannot sign in with HTTP Basic (no ':' or control characters)")
+    return name
+
+
 def _function_name(text: str) -> str:
     text = text.strip()
     if text != BUILTIN_AUTHENTICATION and (":" not in text or not all(text.split(":", 1))):
@@ -95,7 +102,7 @@ class Key(NamedTuple):
 KEYS: dict[str, Key] = {
     "default_permission": Key(_permission, None, "READ, USE, EDIT, MANAGE or NO_PERMISSIONS"),
     "database_uri": Key(_text, None, "SQLAlchemy URI of the auth database"),
-    "admin_username": Key(_text, None, "name of the admin account ensured at start-up"),
+    "admin_username": Key(_username, None, "name of the admin account ensured at start-up"),
     "admin_password": Key(_password, "", "the admin's password (12+ characters); empty: generated once"),
     "authorization_function": Key(_function_name, BUILTIN_AUTHENTICATION, "module:function"),
     "grant_default_workspace_access": Key(_boolean, "false", "true or false"),

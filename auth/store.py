@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from auth.models import ChangeCounterRow, ExperimentGrantRow, ModelGrantRow, UserRow, WorkspaceGrantRow
 from auth.permissions import Permission
-from tracking.hostapi import AlreadyExists, Database, NotFound
+from tracking.hostapi import AlreadyExists, Database, NotFound, upsert
 
 
 @dataclass(frozen=True)
@@ -201,11 +201,9 @@ class AuthStore:
         """Create or replace a user's grant on a workspace."""
         with self.database.session() as session:
             user = self._user_row(session, username)
-            row = session.get(WorkspaceGrantRow, (workspace, user.id))
-            if row is None:
-                session.add(WorkspaceGrantRow(workspace=workspace, user_id=user.id, permission=permission.name))
-            else:
-                row.permission = permission.name
+            # One statement: two managers granting at once cannot clash on the primary key.
+            upsert(session, WorkspaceGrantRow,
+                   [{"workspace": workspace, "user_id": user.id, "permission": permission.name}])
             return Grant(user.id, username, permission, workspace, workspace)
 
     def delete_workspace_grant(self, workspace: str, username: str) -> None:
@@ -263,7 +261,6 @@ class AuthStore:
             ).rowcount
 
 
-_TARGETS = {"experiment": ExperimentGrantRow, "registered_model": ModelGrantRow}
 
 
 def _grant_target(kind: str, key: str, workspace: str | None):

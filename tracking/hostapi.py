@@ -21,6 +21,7 @@ from tracking.api.params import Field, body, read
 from tracking.state import current_workspace, host
 from tracking.store.db import NAMING_CONVENTION, Database
 from tracking.store.schema import Migrations, SchemaError, register, upgrade
+from tracking.store.upsert import upsert
 from tracking.store.schema import prepare as prepare_schema
 
 __all__ = [
@@ -113,3 +114,39 @@ def announce(signal, **details) -> None:
 def workspace_exists(name: str) -> bool:
     """Whether the workspace catalog has a workspace of that name."""
     return host().provider.get(name) is not None
+
+
+def experiment_of_artifact_path(path: str) -> str | None:
+    """The id of the request workspace's experiment whose proxied artifact location holds `path`
+    (`workspaces/<ws>/<id>/...`, `<workspace root>/<id>/...`, or legacy `<id>/...` in 'default');
+    None when the path belongs to no experiment."""
+    from urllib.parse import urlparse
+
+    workspace = current_workspace()
+    state = host()
+    path = path.strip("/")
+    for root in _proxy_roots(state, workspace):
+        rest = path if not root else (path[len(root) + 1:] if path.startswith(root + "/") else None)
+        candidate = (rest or "").split("/", 1)[0]
+        if not candidate.isascii() or not candidate.isdigit():
+            continue
+        try:
+            experiment = state.experiments.get(workspace, candidate)
+        except NotFound:
+            continue
+        location = urlparse(experiment.artifact_location or "")
+        if location.scheme == "mlflow-artifacts" and location.path.strip("/") == "/".join(filter(None, [root, candidate])):
+            return experiment.experiment_id
+    return None
+
+
+def _proxy_roots(state, workspace: str) -> list[str]:
+    from urllib.parse import urlparse
+
+    roots = [f"workspaces/{workspace}"]
+    ws = state.provider.get(workspace) if state.settings.workspaces_enabled else None
+    if ws and ws.default_artifact_root and urlparse(ws.default_artifact_root).scheme == "mlflow-artifacts":
+        roots.append(urlparse(ws.default_artifact_root).path.strip("/"))
+    if workspace == DEFAULT_WORKSPACE:
+        roots.append("")
+    return roots
