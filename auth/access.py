@@ -53,7 +53,21 @@ class Access:
             return here, "registered_model", found
         return here, "experiment", self._experiment_here(target.kind, raw, here)
 
+    def artifact_owner(self, target: Target) -> str | None:
+        """The experiment whose artifact folder holds the request's path, if one does; a path
+        the proxy refuses anyway counts as owned (the proxy's 400 says why)."""
+        raw = _field(target)
+        if not raw or not hostapi.artifact_path_allowed(raw):
+            return raw
+        return hostapi.experiment_of_artifact_path(raw)
+
+    def names(self, target: Target) -> bool:
+        """Whether the request names this (optional) target at all."""
+        return (_source_run() if target.kind == "source_run" else _field(target)) is not None
+
     def _experiment_here(self, kind: str, raw: str | None, here: str) -> str | None:
+        if kind == "source_run":
+            kind, raw = "run", _source_run()
         if not raw:
             return None
         if kind == "experiment_name":
@@ -73,6 +87,17 @@ def _field(target: Target) -> str | None:
         if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
             return str(value)
     return target.default
+
+
+def _source_run() -> str | None:
+    """The run a new model version comes from: its `run_id`, else the run of a `runs:/` source."""
+    fields = _request_fields()
+    run_id, source = fields.get("run_id"), fields.get("source")
+    if isinstance(run_id, str) and run_id:
+        return run_id
+    if isinstance(source, str) and source.startswith("runs:/"):
+        return source[len("runs:/"):].lstrip("/").split("/", 1)[0] or None
+    return None
 
 
 def _request_fields():

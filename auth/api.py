@@ -169,6 +169,7 @@ def _grant_routes(kind: str, key_field: Field, response_key: str, render):
 
     def create():
         args, key, workspace = _target(kind, (key_field, USERNAME, PERMISSION))
+        _check_manager_untouched(args["username"])
         grant = _layer().store.create_grant(kind, key, workspace, args["username"], _permission(args["permission"]))
         return {response_key: render(grant)}
 
@@ -178,11 +179,13 @@ def _grant_routes(kind: str, key_field: Field, response_key: str, render):
 
     def update():
         args, key, workspace = _target(kind, (key_field, USERNAME, PERMISSION))
+        _check_manager_untouched(args["username"])
         _layer().store.update_grant(kind, key, workspace, args["username"], _permission(args["permission"]))
         return {}
 
     def delete():
         args, key, workspace = _target(kind, (key_field, USERNAME))
+        _check_manager_untouched(args["username"])
         _layer().store.delete_grant(kind, key, workspace, args["username"])
         return {}
 
@@ -240,6 +243,19 @@ def delete_workspace_permission(workspace_name: str):
         _check_delegation(workspace, username, None)
     _layer().store.delete_workspace_grant(workspace, username)
     return "", 204
+
+
+def _check_manager_untouched(username: str) -> None:
+    """A non-admin may not set another workspace manager's grants on single resources: that would
+    demote them resource by resource, which _check_delegation forbids for the workspace (W21)."""
+    if not _is_delegate() or username == g.auth_user.username or not hostapi.workspaces_enabled():
+        return
+    user = _layer().store.get_user(username)
+    workspace = hostapi.current_workspace()
+    if user is not None and _layer().store.workspace_grant(user.id, workspace) is Permission.MANAGE:
+        raise hostapi.PermissionDenied(
+            f"Only admins may change the grants of '{username}', who manages workspace '{workspace}'."
+        )
 
 
 def _check_delegation(workspace: str, username: str, level: Permission | None) -> None:

@@ -62,12 +62,19 @@ def _require(access: Access, requirement: rules.Requirement) -> None:
             return  # without workspaces any signed-in user may create (and then manages it)
         if target.kind == "workspace":
             raise workspaces_off()  # the same clear 404 an admin gets, not a 403 about 'default'
+    if target.kind == "artifact" and requirement.capability == "delete" and access.artifact_owner(target) is None:
+        # A folder above experiment folders may hold experiments the user may not delete.
+        _deny(f"Permission denied: only admins may delete {request.path}, which is not inside one "
+              "experiment's artifact folder.")
     decision, what = access.decide(target)
     if not decision.allows(requirement.capability):
         _deny(
             f"Permission denied: {request.method} {request.path} needs '{requirement.capability}' on "
             f"{what}; you hold {decision.permission.name} ({decision.step})."
         )
+    for extra in requirement.also:
+        if access.names(extra.target):
+            _require(access, extra)
 
 
 def _require_visible_workspace(access: Access, workspace: str) -> None:

@@ -33,7 +33,17 @@ def check_policy(password: object) -> str:
         raise WeakPassword(f"Password must be a string of at least {MIN_LENGTH} characters.")
     if len(password) > MAX_LENGTH:
         raise WeakPassword(f"Password must be at most {MAX_LENGTH} characters long.")
+    if not _encodable(password):
+        raise WeakPassword("Password must be valid Unicode text (no unpaired surrogates).")
     return password
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def hash_password(password: str) -> str:
@@ -44,8 +54,8 @@ def hash_password(password: str) -> str:
 def verify(password: str, stored: str | None) -> tuple[bool, str | None]:
     """(matches, new hash to store or None); with no stored hash, or a password longer than any
     that can be set, spend the same time and fail."""
-    if stored is None or len(password) > MAX_LENGTH:
-        CONTEXT.verify(password[:MAX_LENGTH], _DECOY)
+    if stored is None or len(password) > MAX_LENGTH or not _encodable(password):
+        CONTEXT.verify(password[:MAX_LENGTH].encode("utf-8", "replace"), _DECOY)
         return False, None
     try:
         return CONTEXT.verify_and_update(password, stored)

@@ -27,11 +27,13 @@ class Target:
 
 @dataclass(frozen=True)
 class Requirement:
-    """A capability needed on a target; `creates` marks the creation of a resource."""
+    """A capability needed on a target; `creates` marks the creation of a resource; `also`
+    lists further requirements checked only when the request names their target."""
 
     capability: str
     target: Target
     creates: bool = False
+    also: tuple["Requirement", ...] = ()
 
 
 PUBLIC, AUTHENTICATED, FILTERED, SELF_OR_ADMIN, ADMIN = "public", "authenticated", "filtered", "self", "admin"
@@ -46,6 +48,7 @@ MODEL = Target("registered_model", "name")
 ARTIFACT = Target("artifact", "artifact_path")
 ARTIFACT_LISTING = Target("artifact", "path")
 WORKSPACE_IN_PATH = Target("workspace", "workspace_name")
+SOURCE_RUN = Target("source_run")
 
 
 def _needs(capability: str, target: Target, *endpoints: str) -> dict[str, Requirement]:
@@ -73,9 +76,11 @@ RULES: dict[str, object] = {
     **_needs("read", MODEL, "getRegisteredModel", "getLatestVersions", "getModelVersionByAlias",
              "getModelVersion", "getModelVersionDownloadUri"),
     **_needs("update", MODEL, "renameRegisteredModel", "updateRegisteredModel", "setRegisteredModelTag",
-             "deleteRegisteredModelTag", "setRegisteredModelAlias", "createModelVersion",
+             "deleteRegisteredModelTag", "setRegisteredModelAlias",
              "updateModelVersion", "transitionModelVersionStage", "setModelVersionTag",
              "deleteModelVersionTag"),
+    # a version made from a run must not expose a run the user may not read
+    "createModelVersion": Requirement("update", MODEL, also=(Requirement("read", SOURCE_RUN),)),
     **_needs("delete", MODEL, "deleteRegisteredModel", "deleteRegisteredModelAlias", "deleteModelVersion"),
     "searchRegisteredModels": FILTERED, "searchModelVersions": FILTERED,
     # the artifact proxy: the experiment in the path, else the request's workspace

@@ -242,6 +242,8 @@ class AuthStore:
 
     def rename_model(self, workspace: str, name: str, new_name: str) -> None:
         """Move a renamed model's grants to its new name."""
+        if new_name == name:
+            return
         with self.database.session() as session:
             session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == new_name))
             session.execute(update(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == name)

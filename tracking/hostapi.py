@@ -150,3 +150,14 @@ def _proxy_roots(state, workspace: str) -> list[str]:
     if workspace == DEFAULT_WORKSPACE:
         roots.append("")
     return roots
+
+
+def artifact_path_allowed(path: str) -> bool:
+    """Whether the proxy would accept this path in the request's workspace (else it answers 400)."""
+    from tracking import artifacts
+
+    try:
+        artifacts.check_workspace_path(path.strip("/"), current_workspace(), workspaces_enabled())
+    except artifacts.UnsafePath:
+        return False
+    return True

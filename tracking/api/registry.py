@@ -68,6 +68,8 @@ def rename_registered_model():
     """POST registered-models/rename -> {"registered_model"}."""
     args = read(NAME, Field("new_name", required=True, max_length=checks.EXPERIMENT_NAME_MAX))
     registry, workspace = _registry()
+    if args["new_name"] == args["name"]:  # nothing moves (and no grant may be touched)
+        return {"registered_model": wire.registered_model(registry.get_model(workspace, args["name"]))}
     model = registry.rename_model(workspace, args["name"], _name(args["new_name"]))
     hostapi.announce(hostapi.resource_renamed, kind="registered_model", workspace=workspace,
                      key=args["name"], new_key=model.name)

@@ -128,7 +128,7 @@ class RunStore:
         orders = _parse(search_syntax.parse_order_by, order_by)
         offset = search.decode_token(page_token)
         ids = [int(i) for i in experiment_ids
-               if search.is_experiment_id(i) and (visible is None or visible.allows(i))]
+               if search.is_experiment_id(i) and (visible is None or visible.allows(str(int(i))))]
         query = (
             select(RunRow).join(ExperimentRow, ExperimentRow.experiment_id == RunRow.experiment_id)
             .where(ExperimentRow.workspace == workspace, RunRow.experiment_id.in_(ids))
