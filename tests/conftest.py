@@ -98,6 +98,8 @@ def make_app(database_uri, tmp_path):
     yield build
     for app in built:
         app.extensions["wsauth"].database.dispose()
+        if "wsauth.auth" in app.extensions:  # the auth layer's own engine
+            app.extensions["wsauth.auth"].store.database.dispose()
 
 
 @pytest.fixture
