@@ -13,8 +13,6 @@ from auth.policy import Decision, Facts, decide
 from auth.rules import Target
 from tracking import hostapi
 
-
-
 class Access:
     """Decisions for one request, with the auth layer's store, caches and config."""
 
@@ -24,7 +22,7 @@ class Access:
     def decide(self, target: Target) -> tuple[Decision, str]:
         """The decision on the target, and a short description of it for messages."""
         workspace, kind, key = self._locate(target)
-        grant = self.layer.store.resource_grant(self.user.id, kind, key, workspace) if key else None
+        grant = self.layer.grants.resource(self.user.id, kind, key, workspace) if key else None
         # Name the resource only when the user holds a grant on it: otherwise an existing and a
         # missing resource must look the same.
         return decide(self._facts(grant, workspace)), _describe(kind, key if grant else None, workspace)
@@ -36,7 +34,7 @@ class Access:
     def _facts(self, grant, workspace: str) -> Facts:
         config = self.layer.config
         enabled = hostapi.workspaces_enabled()
-        workspace_grant = self.layer.store.workspace_grant(self.user.id, workspace) if enabled else None
+        workspace_grant = self.layer.grants.workspace(self.user.id, workspace) if enabled else None
         return Facts(self.user.is_admin, grant, workspace_grant, workspace, enabled,
                      config.default_permission, config.grant_default_workspace_access)
 

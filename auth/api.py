@@ -101,9 +101,7 @@ def list_users():
 def update_user_password():
     """PATCH users/update-password (admin or self); the password policy applies."""
     username = read(USERNAME)["username"]
-    layer = _layer()
-    layer.store.update_user(username, password_hash=_new_password_hash())
-    layer.changed()
+    _layer().store.update_user(username, password_hash=_new_password_hash())
     return {}
 
 
@@ -112,9 +110,7 @@ def update_user_admin():
     args = read(USERNAME, Field("is_admin", "bool", required=True))
     if args["username"] == g.auth_user.username and not args["is_admin"]:
         raise InvalidState("You cannot remove your own admin flag; ask another admin.")
-    layer = _layer()
-    layer.store.update_user(args["username"], is_admin=args["is_admin"])
-    layer.changed()
+    _layer().store.update_user(args["username"], is_admin=args["is_admin"])
     return {}
 
 
@@ -123,9 +119,7 @@ def delete_user():
     username = read(USERNAME)["username"]
     if username == g.auth_user.username:
         raise InvalidState("You cannot delete yourself; ask another admin.")
-    layer = _layer()
-    layer.store.delete_user(username)
-    layer.changed()
+    _layer().store.delete_user(username)
     return {}
 
 

@@ -10,8 +10,9 @@ from flask import Flask, current_app
 
 from auth import api, authentication, config, hook, maintenance, passwords
 from auth.cache import ChangeWatch, CredentialCache, LockedCache
+from auth.grants import CachedGrants
 from auth.schema import migrate
-from auth.store import AuthStore
+from auth.store import GRANTS, SIGN_INS, AuthStore
 from tracking import hostapi
 
 EXTENSION = "wsauth.auth"
@@ -23,10 +24,11 @@ class AuthLayer:
 
     def __init__(self, settings: config.AuthConfig):
         self.config = settings
-        self.store = AuthStore(hostapi.Database(settings.database_uri))
+        self.watch = ChangeWatch(self._change_counts, self._forget)
+        self.store = AuthStore(hostapi.Database(settings.database_uri), on_change=self.watch.changed_here)
         self.credentials = CredentialCache(settings.auth_cache_max_size, settings.auth_cache_ttl_seconds)
+        self.grants = CachedGrants(self.store, settings.auth_cache_max_size, settings.auth_cache_ttl_seconds)
         self.places = LockedCache(settings.workspace_cache_max_size, settings.workspace_cache_ttl_seconds)
-        self.watch = ChangeWatch(self.store.change_count, self._forget_everything)
         self._custom = authentication.load_function(settings.authorization_function)
 
     def authenticate(self):
@@ -38,23 +40,23 @@ class AuthLayer:
 
     def locate(self, kind: str, key: str) -> tuple[str, str] | None:
         """(workspace, experiment id) of an experiment or run, cached once found."""
-        cached = self.places.get((kind, key))
-        if cached is None:
-            cached = hostapi.workspace_of(kind, key)
-            self.places.put((kind, key), cached)
-        return cached
+        return self.places.get_or_load((kind, key), lambda: hostapi.workspace_of(kind, key))
 
     def forget_workspace(self, workspace: str) -> None:
         """Drop cached places in a deleted workspace."""
         self.places.drop_where(lambda key, place: place[0] == workspace)
 
-    def changed(self) -> None:
-        """A user changed here: forget cached sign-ins now, other workers within a second."""
-        self.watch.changed_here()
+    def _change_counts(self) -> dict[int, int]:
+        return self.store.change_counts()
 
-    def _forget_everything(self) -> None:
-        self.credentials.clear()
-        self.places.clear()
+    def _forget(self, scopes: frozenset[int]) -> None:
+        """Drop what changes of these scopes make stale (here at once, elsewhere within a second)."""
+        if SIGN_INS in scopes:
+            self.credentials.clear()
+        if scopes & {SIGN_INS, GRANTS}:
+            self.grants.clear()
+        if GRANTS in scopes:
+            self.places.clear()
 
 
 def current_layer() -> AuthLayer:

@@ -3,8 +3,10 @@
 - where a resource lives (resource -> workspace): only found resources are cached, and entries
   are dropped when a resource or workspace is deleted or moved;
 - verified credentials: keyed by the username and an HMAC of the password under a per-process
-  random key (never the password), so a cached sign-in needs no slow hash.
-Both are cleared when the auth database's change counter moves (checked at most once a second).
+  random key (never the password), so a cached sign-in needs no slow hash;
+- each user's grants (on workspaces, on experiments, on one workspace's models).
+The worker that changes users or grants drops the affected caches at once; every other worker
+drops them when the auth database's change counters move, which it checks at most once a second.
 """
 
 from __future__ import annotations
@@ -28,11 +30,25 @@ class LockedCache:
         self._enabled = max_size > 0 and ttl_seconds > 0
         self._cache = TTLCache(maxsize=max(max_size, 1), ttl=max(ttl_seconds, 1))
         self._lock = threading.Lock()
+        self._generation = 0  # bumped by every drop, so a load racing a drop is not remembered
 
     def get(self, key: Hashable) -> Any:
         """The cached value, or None."""
         with self._lock:
             return self._cache.get(key)
+
+    def get_or_load(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        """The cached value, else load() remembered -- unless the cache was cleared while loading,
+        since the loaded value may predate the change that cleared it."""
+        with self._lock:
+            value, generation = self._cache.get(key), self._generation
+        if value is None:
+            value = load()
+            if self._enabled and value is not None:
+                with self._lock:
+                    if generation == self._generation:
+                        self._cache[key] = value
+        return value
 
     def put(self, key: Hashable, value: Any) -> None:
         """Remember a value (never None)."""
@@ -43,12 +59,14 @@ class LockedCache:
     def drop_where(self, doomed: Callable[[Hashable, Any], bool]) -> None:
         """Forget every entry for which doomed(key, value) holds."""
         with self._lock:
+            self._generation += 1
             for key in [k for k, v in self._cache.items() if doomed(k, v)]:
                 self._cache.pop(key, None)
 
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:
+            self._generation += 1
             self._cache.clear()
 
 
@@ -77,30 +95,37 @@ class CredentialCache:
 
 
 class ChangeWatch:
-    """Calls on_change when the auth database's change counter moves; reads it at most once
-    per `interval` seconds, so that other workers' changes reach this one within that bound."""
+    """Calls on_change(scopes) when some of the auth database's change counters move; reads them
+    at most once per `interval` seconds, so that other workers' changes reach this one within that
+    bound. A failed read raises (the request fails closed) and is retried by the next request."""
 
-    def __init__(self, read_counter: Callable[[], int], on_change: Callable[[], None], interval: float = 1.0):
-        self._read, self._on_change, self._interval = read_counter, on_change, interval
-        self._seen: int | None = None
+    def __init__(self, read_counters: Callable[[], dict[int, int]],
+                 on_change: Callable[[frozenset[int]], None], interval: float = 1.0):
+        self._read, self._on_change, self._interval = read_counters, on_change, interval
+        self._seen: dict[int, int] | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
 
     def poll(self) -> None:
-        """Check the counter if the interval has passed."""
+        """Check the counters if the interval has passed."""
         now = time.monotonic()
         if now - self._checked < self._interval:
             return
         with self._lock:
             if now - self._checked < self._interval:
                 return
-            counter = self._read()
-            self._checked = now
-            changed, self._seen = self._seen is not None and counter != self._seen, counter
-        if changed:
-            self._on_change()
+            counters = self._read()
+            previous, self._seen, self._checked = self._seen, counters, now
+        if previous is not None:
+            moved = frozenset(scope for scope, value in counters.items() if previous.get(scope) != value)
+            if moved:
+                self._on_change(moved)
 
-    def changed_here(self) -> None:
-        """This worker changed something: react now, without waiting for the next read."""
-        self._on_change()
+    def catch_up(self) -> None:
+        """Read the counters now (reacting to any move), whatever the interval."""
         self._checked = 0.0
+        self.poll()
+
+    def changed_here(self, scope: int) -> None:
+        """This worker changed something: react now, without waiting for the next read."""
+        self._on_change(frozenset({scope}))

@@ -106,7 +106,7 @@ def _restrict_lists(access: Access) -> None:
     # A workspace that does not exist lists as empty, like one the user may not read.
     workspace = hostapi.workspace_as_seen_by_outsiders()
     kind = "registered_model" if request.endpoint in ("searchRegisteredModels", "searchModelVersions") else "experiment"
-    grants = layer.store.readable_grants(access.user.id, kind, workspace)
+    grants = layer.grants.of_kind(access.user.id, kind, workspace)
     if access.on_workspace(workspace).allows("read"):
         hidden = frozenset(key for key, level in grants.items() if not level.allows("read"))
         hostapi.restrict(kind, hostapi.Visibility(hidden=hidden))
@@ -117,7 +117,7 @@ def _restrict_lists(access: Access) -> None:
 
 def _visible_workspaces(access: Access) -> hostapi.Visibility:
     """Workspaces the user can read, and 'default' for everyone with grant_default_workspace_access."""
-    grants = access.layer.store.workspace_grants_of_user(access.user.id)
+    grants = access.layer.grants.workspaces(access.user.id)
     visible = {name for name, level in grants.items() if level.allows("read")}
     if access.layer.config.grant_default_workspace_access:
         visible.add(hostapi.DEFAULT_WORKSPACE)

@@ -1,15 +1,18 @@
 """Users and grants in the auth database: the one module of auth that touches SQL.
 
-It returns plain values. A change to what workers cache (users, for the sign-in cache; a deleted
-workspace, for the resource->workspace cache) also bumps a change counter, so that other workers
-can tell their caches are stale. Grants are never cached, so changing one bumps nothing: a busy
-server creating experiments would otherwise flush every worker's sign-in cache each second.
+It returns plain values. Every change to what workers cache bumps one of two change counters in
+the same transaction, so that other workers can tell their caches are stale, and tells this
+worker at once (`on_change`): SIGN_INS for users (sign-ins, admin flags, and with a deleted user
+their grants), GRANTS for grants and for deleted workspaces and purged experiments (where
+resources live). Two counters, so that a busy server creating experiments (each one grants its
+creator MANAGE) does not flush every worker's sign-in cache.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +42,9 @@ class Grant:
     workspace: str | None = None
 
 
+SIGN_INS, GRANTS = 1, 2  # the change counters (rows of auth_changes)
+
+
 def _user(row: UserRow) -> User:
     return User(row.id, row.username, row.password_hash, bool(row.is_admin))
 
@@ -46,20 +52,24 @@ def _user(row: UserRow) -> User:
 class AuthStore:
     """Users, experiment grants, registered-model grants and workspace grants."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, on_change: Callable[[int], None] = lambda scope: None):
         self.database = database
+        self.on_change = on_change
 
     @contextmanager
-    def _changing(self):
-        """A write that workers' caches depend on: it bumps the change counter."""
+    def _changing(self, scope: int):
+        """A write that workers' caches depend on: it bumps the scope's change counter, and once
+        committed tells this worker."""
         with self.database.session() as session:
             yield session
-            session.execute(update(ChangeCounterRow).values(counter=ChangeCounterRow.counter + 1))
+            session.execute(update(ChangeCounterRow).where(ChangeCounterRow.id == scope)
+                            .values(counter=ChangeCounterRow.counter + 1))
+        self.on_change(scope)
 
-    def change_count(self) -> int:
-        """How many changes the auth database has seen (compared to spot stale caches)."""
+    def change_counts(self) -> dict[int, int]:
+        """How many changes of each scope the auth database has seen (compared to spot stale caches)."""
         with self.database.session() as session:
-            return session.scalar(select(ChangeCounterRow.counter)) or 0
+            return dict(session.execute(select(ChangeCounterRow.id, ChangeCounterRow.counter)).all())
 
     # users --------------------------------------------------------------------------------------
 
@@ -77,7 +87,7 @@ class AuthStore:
     def create_user(self, username: str, password_hash: str, is_admin: bool = False) -> User:
         """A new user; 400 RESOURCE_ALREADY_EXISTS when the name is taken."""
         try:
-            with self._changing() as session:
+            with self._changing(SIGN_INS) as session:
                 row = UserRow(username=username, password_hash=password_hash, is_admin=is_admin)
                 session.add(row)
                 session.flush()
@@ -87,14 +97,14 @@ class AuthStore:
 
     def update_user(self, username: str, **changes) -> None:
         """Change password_hash and/or is_admin; 404 for an unknown user."""
-        with self._changing() as session:
+        with self._changing(SIGN_INS) as session:
             result = session.execute(update(UserRow).where(UserRow.username == username).values(**changes))
             if result.rowcount == 0:
                 raise NotFound(f"User with username={username} not found")
 
     def delete_user(self, username: str) -> None:
         """Delete a user and, with them, all their grants."""
-        with self._changing() as session:
+        with self._changing(SIGN_INS) as session:
             row = self._user_row(session, username)
             for model in (ExperimentGrantRow, ModelGrantRow, WorkspaceGrantRow):
                 session.execute(delete(model).where(model.user_id == row.id))
@@ -113,7 +123,7 @@ class AuthStore:
         """A new explicit grant; 400 when the user already has one on this resource."""
         model, where = _grant_target(kind, key, workspace)
         try:
-            with self.database.session() as session:
+            with self._changing(GRANTS) as session:
                 user = self._user_row(session, username)
                 session.add(model(**where, user_id=user.id, permission=permission.name))
                 session.flush()
@@ -137,7 +147,7 @@ class AuthStore:
                      permission: Permission) -> None:
         """Change an existing explicit grant; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
-        with self.database.session() as session:
+        with self._changing(GRANTS) as session:
             user = self._user_row(session, username)
             result = session.execute(update(model).filter_by(**where, user_id=user.id)
                                      .values(permission=permission.name))
@@ -147,7 +157,7 @@ class AuthStore:
     def delete_grant(self, kind: str, key: str, workspace: str | None, username: str) -> None:
         """Remove an explicit grant; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
-        with self.database.session() as session:
+        with self._changing(GRANTS) as session:
             user = self._user_row(session, username)
             result = session.execute(delete(model).filter_by(**where, user_id=user.id))
             if result.rowcount == 0:
@@ -199,7 +209,7 @@ class AuthStore:
 
     def set_workspace_grant(self, workspace: str, username: str, permission: Permission) -> Grant:
         """Create or replace a user's grant on a workspace."""
-        with self.database.session() as session:
+        with self._changing(GRANTS) as session:
             user = self._user_row(session, username)
             # One statement: two managers granting at once cannot clash on the primary key.
             upsert(session, WorkspaceGrantRow,
@@ -208,7 +218,7 @@ class AuthStore:
 
     def delete_workspace_grant(self, workspace: str, username: str) -> None:
         """Remove a user's grant on a workspace; 404 when there is none."""
-        with self.database.session() as session:
+        with self._changing(GRANTS) as session:
             user = self._user_row(session, username)
             if session.execute(delete(WorkspaceGrantRow).where(
                     WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id)).rowcount == 0:
@@ -229,7 +239,7 @@ class AuthStore:
                       permission: Permission) -> None:
         """Give the creator of a resource its grant, replacing any stale row for that key."""
         model, where = _grant_target(kind, key, workspace)
-        with self.database.session() as session:
+        with self._changing(GRANTS) as session:
             session.execute(delete(model).filter_by(**where, user_id=user_id))
             session.add(model(**where, user_id=user_id, permission=permission.name))
 
@@ -237,27 +247,27 @@ class AuthStore:
 
     def forget_model(self, workspace: str, name: str) -> None:
         """Drop the grants of a deleted registered model or prompt."""
-        with self.database.session() as session:
+        with self._changing(GRANTS) as session:
             session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == name))
 
     def rename_model(self, workspace: str, name: str, new_name: str) -> None:
         """Move a renamed model's grants to its new name."""
         if new_name == name:
             return
-        with self.database.session() as session:
+        with self._changing(GRANTS) as session:
             session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == new_name))
             session.execute(update(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == name)
                             .values(name=new_name))
 
     def forget_workspace(self, workspace: str) -> None:
         """Drop every grant of a deleted workspace (on it and on its models)."""
-        with self._changing() as session:
+        with self._changing(GRANTS) as session:
             session.execute(delete(WorkspaceGrantRow).where(WorkspaceGrantRow.workspace == workspace))
             session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace))
 
     def forget_experiments(self, experiment_ids: list[str]) -> int:
         """Drop the grants of purged experiments; returns how many went."""
-        with self._changing() as session:
+        with self._changing(GRANTS) as session:
             return session.execute(
                 delete(ExperimentGrantRow).where(ExperimentGrantRow.experiment_id.in_(experiment_ids))
             ).rowcount

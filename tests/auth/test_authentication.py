@@ -48,7 +48,7 @@ def verifications(monkeypatch):
 def settle(app):
     """Let this worker's caches catch up with every change made so far, so that a later poll of
     the change counter cannot clear them in the middle of a measurement."""
-    app.extensions["wsauth.auth"].watch.changed_here()
+    app.extensions["wsauth.auth"].watch.catch_up()
 
 
 def raw_basic(payload: bytes) -> dict:
@@ -177,9 +177,9 @@ def test_a_busy_request_still_verifies_at_most_once(app, client, verifications):
 
 
 def test_only_user_changes_flush_remembered_sign_ins(app, client, verifications, monkeypatch):
-    """Every worker polls the auth database's change counter (here: on every request). Grants
-    are never cached, so granting must not cost every user a new slow verification; a user changed
-    by another worker must be noticed."""
+    """Every worker polls the auth database's change counters (here: on every request). Grants
+    have their own counter, so granting must not cost every user a new slow verification; a user
+    changed by another worker must be noticed."""
     layer = app.extensions["wsauth.auth"]
     monkeypatch.setattr(layer.watch, "_interval", 0.0)
     name = new_user(client)
@@ -193,7 +193,8 @@ def test_only_user_changes_flush_remembered_sign_ins(app, client, verifications,
                                                                  "permission": "EDIT"})
     assert ask().status_code == 200
     assert verifications == []
-    layer.store.update_user(name, is_admin=True)  # as another worker would: this worker hears it by the counter
+    # As another worker would (a store that does not tell this worker): heard through the counter.
+    AuthStore(layer.store.database).update_user(name, is_admin=True)
     assert ask().status_code == 200
     assert len(verifications) == 1
     assert client.get(f"{USERS}/list", headers=basic_auth(name)).status_code == 200

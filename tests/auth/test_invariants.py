@@ -425,12 +425,13 @@ def test_an_experiment_id_with_leading_zeros_is_the_same_experiment(world):
 
 def test_a_failing_grant_lookup_denies_and_is_logged(world, monkeypatch, caplog):
     app, client, a, _, _ = world
-    store = app.extensions["wsauth.auth"].store
+    layer = app.extensions["wsauth.auth"]
+    layer.grants.clear()
 
     def broken(*args, **kwargs):
         raise OperationalError("SELECT permission FROM workspace_permissions", {}, Exception("server closed"))
 
-    monkeypatch.setattr(store, "workspace_grant", broken)
+    monkeypatch.setattr(layer.store, "workspace_grants_of_user", broken)
     response = client.post(f"{API}/experiments/create", json={"name": "while-broken"}, headers=as_user("alice", "team-a"))
     assert response.status_code == 503 and response.json["error_code"] == "TEMPORARILY_UNAVAILABLE"
     assert_no_leak(response)

@@ -1,0 +1,39 @@
+"""Each user's grants, cached per worker: a warm request is decided without touching the auth
+database. Entries are loaded one query at a time (a user's workspace grants; their experiment
+grants; their grants on one workspace's models), bounded in number and age by the auth cache
+keys of basic_auth.ini, and dropped whenever grants change (see auth.cache.ChangeWatch)."""
+
+from __future__ import annotations
+
+from auth.cache import LockedCache
+from auth.permissions import Permission
+from auth.store import AuthStore
+
+
+class CachedGrants:
+    """The grant lookups of authorization, answered from the cache when warm."""
+
+    def __init__(self, store: AuthStore, max_size: int, ttl_seconds: int):
+        self._store = store
+        self._cache = LockedCache(max_size, ttl_seconds)
+
+    def of_kind(self, user_id: int, kind: str, workspace: str) -> dict[str, Permission]:
+        """The user's explicit grants on experiments (all of them) or on the workspace's models."""
+        key = (user_id, "experiment") if kind == "experiment" else (user_id, kind, workspace)
+        return self._cache.get_or_load(key, lambda: self._store.readable_grants(user_id, kind, workspace))
+
+    def resource(self, user_id: int, kind: str, key: str, workspace: str) -> Permission | None:
+        """The user's explicit grant on one experiment or model, or None."""
+        return self.of_kind(user_id, kind, workspace).get(key)
+
+    def workspaces(self, user_id: int) -> dict[str, Permission]:
+        """The user's grants on workspaces."""
+        return self._cache.get_or_load((user_id, "workspace"), lambda: self._store.workspace_grants_of_user(user_id))
+
+    def workspace(self, user_id: int, workspace: str) -> Permission | None:
+        """The user's grant on one workspace, or None."""
+        return self.workspaces(user_id).get(workspace)
+
+    def clear(self) -> None:
+        """Forget every cached grant."""
+        self._cache.clear()

@@ -1,0 +1,203 @@
+"""The auth layer's caches and their staleness bounds.
+
+A worker caches verified sign-ins, each user's grants and where resources live. A change made in
+this worker drops what it makes stale at once; a change made by another worker (here: an
+AuthStore on the same database that does not tell this worker) is noticed through the change
+counters, read at most once a second (the interval is set to 0 to stand for "a second later")."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from auth import passwords
+from auth.cache import ChangeWatch, CredentialCache, LockedCache
+from auth.permissions import Permission
+from auth.store import GRANTS, SIGN_INS, AuthStore
+from tests.auth.conftest import PASSWORD, admin_post, as_user, new_user
+
+API = "/api/2.0/mlflow"
+WS = "/api/3.0/mlflow/workspaces"
+
+
+@pytest.fixture
+def world(make_auth_app):
+    app = make_auth_app()
+    client = app.test_client()
+    admin_post(client, WS, {"name": "team-a"})
+    alice = new_user(client, "alice")
+    admin_post(client, f"{WS}/team-a/permissions", {"username": alice, "permission": "EDIT"})
+    experiment = admin_post(client, f"{API}/experiments/create", {"name": "shared"}, "team-a")["experiment_id"]
+    return app, client, experiment
+
+
+def read(client, experiment, user="alice"):
+    return client.get(f"{API}/experiments/get", query_string={"experiment_id": experiment},
+                      headers=as_user(user, "team-a")).status_code
+
+
+def other_worker(app) -> AuthStore:
+    """The auth store as another worker sees it: same database, and this worker is not told."""
+    return AuthStore(app.extensions["wsauth.auth"].store.database)
+
+
+def test_a_grant_changed_here_applies_to_the_next_request(world):
+    app, client, experiment = world
+    assert read(client, experiment) == 200  # alice's grants are now cached
+    admin_post(client, f"{API}/experiments/permissions/create",
+               {"experiment_id": experiment, "username": "alice", "permission": "NO_PERMISSIONS"}, "team-a")
+    assert read(client, experiment) == 403
+    admin_post(client, f"{API}/experiments/permissions/update",
+               {"experiment_id": experiment, "username": "alice", "permission": "READ"}, "team-a", method="patch")
+    assert read(client, experiment) == 200
+    client.delete(f"{WS}/team-a/permissions", json={"username": "alice"}, headers=as_user(None, "team-a"))
+    admin_post(client, f"{API}/experiments/permissions/delete",
+               {"experiment_id": experiment, "username": "alice"}, "team-a", method="delete")
+    assert read(client, experiment) == 403
+
+
+def test_a_grant_changed_by_another_worker_applies_once_the_counter_is_read(world, monkeypatch):
+    app, client, experiment = world
+    layer = app.extensions["wsauth.auth"]
+    layer.watch.catch_up()
+    assert read(client, experiment) == 200
+    other_worker(app).delete_workspace_grant("team-a", "alice")
+    # Within the interval this worker still decides from its cache: the bounded staleness.
+    assert read(client, experiment) == 200
+    monkeypatch.setattr(layer.watch, "_interval", 0.0)  # a second later
+    assert read(client, experiment) == 403
+    other_worker(app).set_workspace_grant("team-a", "alice", Permission.READ)
+    assert read(client, experiment) == 200
+
+
+def test_grant_changes_keep_remembered_sign_ins(world, monkeypatch):
+    """Grants and users have separate counters: granting costs nobody a new password check."""
+    app, client, experiment = world
+    layer = app.extensions["wsauth.auth"]
+    monkeypatch.setattr(layer.watch, "_interval", 0.0)
+    assert read(client, experiment) == 200
+    verified = []
+    real = layer.store.get_user
+    monkeypatch.setattr(layer.store, "get_user", lambda name: verified.append(name) or real(name))
+    other_worker(app).set_workspace_grant("team-a", "alice", Permission.MANAGE)
+    assert read(client, experiment) == 200
+    assert verified == []
+    other_worker(app).update_user("alice", is_admin=False)
+    assert read(client, experiment) == 200
+    assert verified == ["alice"]
+
+
+def test_a_workspace_deleted_by_another_worker_is_forgotten(world, monkeypatch):
+    """Where resources live is cached too, and dropped when another worker deletes a workspace."""
+    app, client, experiment = world
+    layer = app.extensions["wsauth.auth"]
+    assert read(client, experiment) == 200
+    assert layer.places.get(("experiment", experiment)) == ("team-a", experiment)
+    layer.places.put(("run", "r-elsewhere"), ("team-b", "42"))
+    monkeypatch.setattr(layer.watch, "_interval", 0.0)
+    other_worker(app).forget_workspace("team-b")
+    assert read(client, experiment) == 200
+    assert layer.places.get(("run", "r-elsewhere")) is None
+    other_worker(app).forget_workspace("team-a")  # with it, alice's workspace grant
+    assert read(client, experiment) == 403
+
+
+def test_the_change_counters_are_read_at_most_once_per_interval():
+    reads, changes = [], []
+    counters = {SIGN_INS: 0, GRANTS: 0}
+    watch = ChangeWatch(lambda: reads.append(1) or dict(counters), changes.append, interval=3600)
+    for _ in range(100):
+        watch.poll()
+    assert len(reads) == 1
+    counters[GRANTS] += 1
+    watch.poll()
+    assert changes == []  # not read again within the interval
+    watch.catch_up()
+    assert changes == [frozenset({GRANTS})] and len(reads) == 2
+
+
+def test_a_failed_counter_read_fails_the_request_and_is_retried():
+    attempts = []
+
+    def read():
+        attempts.append(1)
+        if len(attempts) == 2:
+            raise ConnectionError("auth database down")
+        return {SIGN_INS: 0, GRANTS: 0}
+
+    watch = ChangeWatch(read, lambda scopes: None, interval=0)
+    watch.poll()
+    with pytest.raises(ConnectionError):
+        watch.poll()
+    watch.poll()
+    assert len(attempts) == 3
+
+
+def test_a_load_racing_a_drop_is_not_remembered():
+    cache = LockedCache(10, 60)
+    loading, dropped = threading.Event(), threading.Event()
+
+    def slow_load():
+        loading.set()
+        dropped.wait(5)
+        return "stale"
+
+    worker = threading.Thread(target=lambda: cache.get_or_load("k", slow_load))
+    worker.start()
+    loading.wait(5)
+    cache.clear()  # a change committed while the value was being read
+    dropped.set()
+    worker.join(5)
+    assert cache.get("k") is None
+    assert cache.get_or_load("k", lambda: "fresh") == "fresh" and cache.get("k") == "fresh"
+
+
+def test_the_caches_are_bounded_in_size():
+    cache = LockedCache(2, 60)
+    for key in "abc":
+        cache.put(key, key)
+    assert [cache.get(k) for k in "abc"] == [None, "b", "c"]
+    off = LockedCache(0, 60)
+    off.put("a", 1)
+    assert off.get("a") is None and off.get_or_load("a", lambda: 2) == 2 and off.get("a") is None
+
+
+def test_credentials_are_keyed_by_an_hmac_never_the_password():
+    one, two = CredentialCache(10, 60), CredentialCache(10, 60)
+    one.put("alice", PASSWORD, "alice-user")
+    assert one.get("alice", PASSWORD) == "alice-user" and one.get("alice", PASSWORD + "x") is None
+    (key,) = list(one._cache._cache.keys())
+    assert key[0] == "alice" and PASSWORD.encode() not in key[1] and len(key[1]) == 32
+    two.put("alice", PASSWORD, "alice-user")
+    assert list(two._cache._cache.keys())[0][1] != key[1]  # a per-process random key
+
+
+def test_the_ini_keys_bound_the_caches(make_auth_app, monkeypatch):
+    app = make_auth_app(auth_cache_max_size=0, auth_cache_ttl_seconds=300)
+    client = app.test_client()
+    new_user(client, "carol")
+    verified = []
+    real = passwords.verify
+    monkeypatch.setattr(passwords, "verify", lambda password, stored: verified.append(1) or real(password, stored))
+    for _ in range(3):
+        assert client.get(f"{API}/users/get", query_string={"username": "carol"},
+                          headers=as_user("carol")).status_code == 200
+    assert len(verified) == 3  # size 0 turns the sign-in cache off: every request verifies
+
+
+def test_remembered_sign_ins_expire_after_the_ttl(make_auth_app, monkeypatch):
+    app = make_auth_app(auth_cache_ttl_seconds=1)
+    client = app.test_client()
+    new_user(client, "dave")
+    app.extensions["wsauth.auth"].watch.catch_up()
+    verified = []
+    real = passwords.verify
+    monkeypatch.setattr(passwords, "verify", lambda password, stored: verified.append(1) or real(password, stored))
+    ask = lambda: client.get(f"{API}/users/get", query_string={"username": "dave"}, headers=as_user("dave"))
+    assert ask().status_code == 200 and ask().status_code == 200
+    assert len(verified) == 1
+    time.sleep(1.2)
+    assert ask().status_code == 200
+    assert len(verified) == 2
