@@ -71,6 +71,7 @@ def create_app(app: Flask) -> Flask:
     app.before_request_funcs.setdefault(None, []).insert(0, hook.before_request)
     api.register_routes(app)
     hook.follow_resources(app, layer)
+    hostapi.add_ready_database(app, "auth", layer.store.database)
     return app
 
 

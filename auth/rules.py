@@ -1,7 +1,7 @@
 """What each route needs: one table, looked up by endpoint name. A route with no entry is
 admin-only (fail closed), and a test walks the URL map to make sure every route has one.
 
-- PUBLIC: no credentials (health, version, server-info).
+- PUBLIC: no credentials (health, ready, version, server-info).
 - AUTHENTICATED: any signed-in user; the handler shows nothing that needs a grant.
 - FILTERED: any signed-in user; searches and lists return only what the user may read.
 - SELF_OR_ADMIN: the user named in the request, or an admin.
@@ -57,7 +57,7 @@ def _needs(capability: str, target: Target, *endpoints: str) -> dict[str, Requir
 
 RULES: dict[str, object] = {
     # public probes (seeds: clients detect workspace support through server-info)
-    "health": PUBLIC, "version": PUBLIC, "serverInfo": PUBLIC,
+    "health": PUBLIC, "ready": PUBLIC, "version": PUBLIC, "serverInfo": PUBLIC,
     # experiments
     "createExperiment": Requirement("update", WORKSPACE_HERE, creates=True),
     **_needs("read", EXPERIMENT, "getExperiment"),

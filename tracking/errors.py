@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -21,9 +22,10 @@ class ApiError(Exception):
     status = 400
     error_code = "INVALID_PARAMETER_VALUE"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, **details):
         super().__init__(message)
         self.message = message
+        self.details = details  # further fields of the JSON body (e.g. /ready's databases)
 
 
 class InvalidParameter(ApiError):
@@ -96,15 +98,15 @@ _HTTP_CODES = {
 }
 
 
-def error_body(status: int, error_code: str, message: str):
-    """A JSON error response in MLflow's shape."""
-    response = jsonify(error_code=error_code, message=message)
+def error_body(status: int, error_code: str, message: str, **details):
+    """A JSON error response in MLflow's shape (plus any further fields)."""
+    response = jsonify(error_code=error_code, message=message, **details)
     response.status_code = status
     return response
 
 
 def _api_error(exc: ApiError):
-    response = error_body(exc.status, exc.error_code, exc.message)
+    response = error_body(exc.status, exc.error_code, exc.message, **exc.details)
     response.headers.update(getattr(exc, "headers", {}))
     return response
 
@@ -133,12 +135,17 @@ def _database_error(exc: DBAPIError):
         return error_body(400, "INVALID_PARAMETER_VALUE",
                           "A value of the request does not fit the database (too long or out of range); "
                           "shorten it.")
-    if isinstance(exc, OperationalError) or exc.connection_invalidated:
-        log.error("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
-        return error_body(
-            503, "TEMPORARILY_UNAVAILABLE", "The database is unavailable; retry shortly."
-        )
+    if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
+        return _unavailable(exc)
     return _unexpected(exc)
+
+
+def _unavailable(exc: Exception):
+    # Refused or dropped connections, statement timeouts, an exhausted pool: the request may be
+    # retried. The body never carries the driver's text (it can hold SQL and parameters).
+    orig = getattr(exc, "orig", None)
+    log.error("database unavailable: %s: %s", type(orig or exc).__name__, str(orig or exc).split("\n")[0][:200])
+    return error_body(503, "TEMPORARILY_UNAVAILABLE", "The database is unavailable; retry shortly.")
 
 
 def _unexpected(exc: Exception):
@@ -151,4 +158,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(PoolTimeout, _unavailable)
     app.register_error_handler(Exception, _unexpected)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from blinker import Namespace
 from flask import g, request
 
-from tracking import workspaces
+from tracking import readiness, workspaces
 from tracking.errors import (
     AlreadyExists, ApiError, EndpointNotFound, InvalidParameter, InvalidState, MalformedRequest,
     NotFound, PermissionDenied, Unauthenticated, Unavailable, error_body,
@@ -30,6 +30,7 @@ __all__ = [
     "body", "read", "Database", "NAMING_CONVENTION", "Migrations", "SchemaError", "register", "upgrade",
     "prepare_schema", "current_workspace", "workspace_as_seen_by_outsiders", "workspaces_enabled",
     "DEFAULT_WORKSPACE", "workspace_of", "model_exists", "Visibility", "restrict", "visibility", "signals",
+    "add_ready_database",
 ]
 
 DEFAULT_WORKSPACE = workspaces.DEFAULT_WORKSPACE
@@ -39,6 +40,11 @@ resource_created = signals.signal("resource-created")      # kind, workspace, ke
 resource_deleted = signals.signal("resource-deleted")      # kind, workspace, key
 resource_renamed = signals.signal("resource-renamed")      # kind, workspace, key, new_key
 workspace_deleted = signals.signal("workspace-deleted")    # workspace
+
+
+def add_ready_database(app, name: str, database: Database) -> None:
+    """Have GET /ready probe a plugin's own database too, reported under `name`."""
+    readiness.add_database(app, name, database)
 
 
 def workspace_as_seen_by_outsiders() -> str:

@@ -1,14 +1,29 @@
-"""Health, version and server-info: what monitors and clients probe."""
+"""Health, readiness, version and server-info: what monitors and clients probe."""
 
 from __future__ import annotations
 
+from flask import current_app
+
 import tracking
+from tracking import readiness
+from tracking.errors import Unavailable
 from tracking.state import host
 
 
 def health():
-    """GET /health -> 200 OK."""
+    """GET /health -> 200 OK while the process serves; touches no database (see ready)."""
     return "OK", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def ready():
+    """GET /ready -> 200 {"status": "ready", "databases": {name: "up"}} when every database
+    answers; else 503 TEMPORARILY_UNAVAILABLE naming the ones that do not (and "databases")."""
+    states = readiness.probe_all(current_app)
+    down = [name for name, state in states.items() if state != "up"]
+    if down:
+        raise Unavailable(f"Not ready: cannot reach the {' and '.join(down)} database"
+                          f"{'s' if len(down) > 1 else ''}.", databases=states)
+    return {"status": "ready", "databases": states}
 
 
 def version():

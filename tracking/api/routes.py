@@ -27,6 +27,7 @@ ROOT = ("",)
 
 ROUTES: tuple[Route, ...] = (
     Route("/health", ("GET",), "health", meta.health, ROOT),
+    Route("/ready", ("GET",), "ready", meta.ready, ROOT),
     Route("/version", ("GET",), "version", meta.version, ROOT),
     Route("/server-info", ("GET",), "serverInfo", meta.server_info, V3),
     # experiments

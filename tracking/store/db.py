@@ -39,14 +39,33 @@ def is_sqlite(uri: str) -> bool:
     return make_url(uri).get_backend_name() == "sqlite"
 
 
+# A database that is down must cost a request seconds, not the operating system's TCP timeout
+# (minutes) nor gunicorn's worker timeout: the request then fails with 503 and can be retried.
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 10
+
+
 def make_engine(uri: str) -> Engine:
-    """An engine tuned for a multi-threaded server on the given database."""
+    """An engine tuned for a multi-threaded server on the given database.
+
+    Server databases are pinged when a pooled connection is checked out, so that connections a
+    restarted database dropped are replaced by themselves (issue 6: recover without a restart)."""
     uri = normalise_uri(uri)
     if is_sqlite(uri):
-        engine = create_engine(uri, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(uri, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_timeout=POOL_TIMEOUT_SECONDS)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(uri, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(uri, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         pool_timeout=POOL_TIMEOUT_SECONDS, connect_args=_connect_timeout(uri))
+
+
+def _connect_timeout(uri: str) -> dict[str, int]:
+    """connect_timeout for the PostgreSQL and MySQL drivers, unless the URI sets its own."""
+    url = make_url(uri)
+    if url.get_backend_name() not in ("postgresql", "mysql") or "connect_timeout" in url.query:
+        return {}
+    return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
