@@ -94,11 +94,15 @@ def _ensure_admin(store: AuthStore, settings: config.AuthConfig) -> None:
     user = store.get_user(settings.admin_username)
     if user is None:
         password = configured or passwords.generate_password()
-        store.create_user(settings.admin_username, passwords.hash_password(password), is_admin=True)
-        if configured is None:
-            print(f"wsauth: created admin user '{settings.admin_username}' with the generated password "
-                  f"{password} (shown once; only its hash is stored)", file=sys.stderr, flush=True)
-        return
+        try:
+            store.create_user(settings.admin_username, passwords.hash_password(password), is_admin=True)
+        except hostapi.AlreadyExists:  # another server starting on this database made it first
+            user = store.get_user(settings.admin_username)
+        else:
+            if configured is None:
+                print(f"wsauth: created admin user '{settings.admin_username}' with the generated password "
+                      f"{password} (shown once; only its hash is stored)", file=sys.stderr, flush=True)
+            return
     changes = {"is_admin": True}
     if configured is not None and not passwords.verify(configured, user.password_hash)[0]:
         changes["password_hash"] = passwords.hash_password(configured)
