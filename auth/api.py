@@ -1,7 +1,11 @@
 """REST endpoints of the auth layer, in MLflow's paths and JSON shapes (AuthServiceClient works
-unchanged): users, experiment and registered-model permissions, workspace permissions."""
+unchanged): users, experiment and registered-model permissions, workspace permissions; and
+wsauth's own, for admins: the audit trail and sign-in lockouts."""
 
 from __future__ import annotations
+
+import base64
+import json
 
 from flask import Flask, g, request
 
@@ -268,6 +272,61 @@ def list_user_workspace_permissions():
     return {"permissions": [_workspace_grant(grant) for grant in _layer().store.workspace_grants(user_id=user.id)]}
 
 
+# audit trail and lockouts (admins) ---------------------------------------------------------------
+
+AUDIT_PAGE_LIMIT = 1000
+
+
+def list_audit_events():
+    """GET audit-events?actor&target&action&since&until&max_results&page_token -> {"events",
+    "next_page_token"}, newest first; since/until in milliseconds since the epoch."""
+    args = read(Field("actor", max_length=255), Field("target", max_length=512), Field("action", max_length=64),
+                Field("since", "int"), Field("until", "int"), Field("max_results", "int"),
+                Field("page_token", max_length=100))
+    size = args["max_results"] if args["max_results"] is not None else 100
+    if not 1 <= size <= AUDIT_PAGE_LIMIT:
+        raise InvalidParameter(f"max_results must be between 1 and {AUDIT_PAGE_LIMIT}, got {size}.")
+    before = _page_token(args["page_token"])
+    events = _layer().audit.search(actor=args["actor"], target=args["target"], action=args["action"],
+                                   since=args["since"], until=args["until"], before_id=before, limit=size + 1)
+    page = events[:size]
+    next_token = _token(page[-1].id) if len(events) > size else None
+    return {"events": [event.to_json() for event in page], **({"next_page_token": next_token} if next_token else {})}
+
+
+def _token(event_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"before_id": event_id}).encode()).decode()
+
+
+def _page_token(token: str | None) -> int | None:
+    if not token:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(token.encode()))["before_id"]
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    except (ValueError, KeyError, TypeError):
+        pass
+    raise InvalidParameter("page_token is not one this server gave out; pass next_page_token unchanged.")
+
+
+def list_lockouts():
+    """GET users/lockouts[?username] -> {"lockouts"}: current sign-in lockouts."""
+    username = read(Field("username", max_length=255))["username"]
+    return {"lockouts": [{"username": lock.username, "address": lock.address, "failures": lock.failures,
+                          "locked_until": lock.locked_until} for lock in _layer().guard.lockouts(username)]}
+
+
+def clear_lockouts():
+    """DELETE users/lockouts {username[, address]}: lift a user's lockouts -> {"cleared"}."""
+    args = read(USERNAME, Field("address", max_length=64))
+    layer = _layer()
+    cleared = layer.guard.clear(args["username"], args["address"])
+    layer.audit.record("login.unlocked", f"user {args['username']}", "success", address=args["address"],
+                       cleared=cleared)
+    return {"cleared": cleared}
+
+
 def register_routes(app: Flask) -> None:
     """Add the auth endpoints to the app (endpoint names match auth.rules)."""
     experiment = _grant_routes("experiment", EXPERIMENT_ID, "experiment_permission", _experiment_grant)
@@ -287,6 +346,9 @@ def register_routes(app: Flask) -> None:
         ("/workspaces/<workspace_name>/permissions", "POST", "setWorkspacePermission", set_workspace_permission, V3),
         ("/workspaces/<workspace_name>/permissions", "DELETE", "deleteWorkspacePermission", delete_workspace_permission, V3),
         ("/workspace-permissions", "GET", "listUserWorkspacePermissions", list_user_workspace_permissions, V3),
+        ("/audit-events", "GET", "listAuditEvents", list_audit_events, V3),
+        ("/users/lockouts", "GET", "listLockouts", list_lockouts, V2),
+        ("/users/lockouts", "DELETE", "clearLockouts", clear_lockouts, V2),
     ]
     for path, method, endpoint, handler, prefixes in table:
         for prefix in prefixes:

@@ -8,9 +8,11 @@ import sys
 
 from flask import Flask, current_app
 
-from auth import api, authentication, config, hook, maintenance, passwords
+from auth import api, authentication, cli, config, hook, maintenance, passwords
+from auth.audit import AuditLog
 from auth.cache import ChangeWatch, CredentialCache, LockedCache
 from auth.grants import CachedGrants
+from auth.lockout import LoginGuard
 from auth.schema import migrate
 from auth.store import GRANTS, SIGN_INS, AuthStore
 from tracking import hostapi
@@ -29,6 +31,8 @@ class AuthLayer:
         self.credentials = CredentialCache(settings.auth_cache_max_size, settings.auth_cache_ttl_seconds)
         self.grants = CachedGrants(self.store, settings.auth_cache_max_size, settings.auth_cache_ttl_seconds)
         self.places = LockedCache(settings.workspace_cache_max_size, settings.workspace_cache_ttl_seconds)
+        self.guard = LoginGuard(self.store.database, settings.login_max_failures, settings.login_lockout_seconds)
+        self.audit = AuditLog(self.store.database, settings.audit_denied_per_minute)
         self._custom = authentication.load_function(settings.authorization_function)
 
     def authenticate(self):
@@ -45,6 +49,13 @@ class AuthLayer:
     def forget_workspace(self, workspace: str) -> None:
         """Drop cached places in a deleted workspace."""
         self.places.drop_where(lambda key, place: place[0] == workspace)
+
+    def locked_out(self, username: str) -> None:
+        """Sign-ins of a user were just locked from some address: remembered sign-ins of that user
+        go here at once, elsewhere within a second, so that the lockout holds even for the
+        right password."""
+        self.credentials.forget_user(username)
+        self.store.touch(SIGN_INS)
 
     def _change_counts(self) -> dict[int, int]:
         return self.store.change_counts()
@@ -69,6 +80,7 @@ def create_app(app: Flask) -> Flask:
     layer = AuthLayer(config.load())
     app.extensions[EXTENSION] = layer
     app.before_request_funcs.setdefault(None, []).insert(0, hook.before_request)
+    app.after_request(hook.after_request)
     api.register_routes(app)
     hook.follow_resources(app, layer)
     hostapi.add_ready_database(app, "auth", layer.store.database)
@@ -115,3 +127,5 @@ create_app.merge_plan = maintenance.plan
 create_app.merge_apply = maintenance.apply
 # Used by `wsauth gc --auth-config`.
 create_app.forget_experiments = maintenance.forget_experiments
+# Further `wsauth` commands: `wsauth audit`, `wsauth unlock`.
+create_app.commands = cli.COMMANDS

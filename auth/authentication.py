@@ -1,5 +1,6 @@
 """Who is calling: HTTP Basic credentials checked against the auth database, at most one slow
-password verification per request, none for a recently verified sign-in.
+password verification per request, none for a sign-in verified recently from the same address;
+failed sign-ins are counted and locked out (auth.lockout) and audited (auth.audit).
 
 `authorization_function` in basic_auth.ini may name another function (module:function). It is
 called with no arguments inside the request, as MLflow calls it, and returns a username (or an
@@ -11,10 +12,11 @@ from __future__ import annotations
 import importlib
 import logging
 
-from flask import Response, request
+from flask import Response, g, request
 
-from auth import passwords
+from auth import audit, passwords
 from auth.config import BUILTIN_AUTHENTICATION
+from auth.lockout import TooManyAttempts, client_address
 from auth.store import User
 from tracking.hostapi import Unauthenticated
 
@@ -34,24 +36,42 @@ def load_function(name: str):
 
 
 def basic(layer) -> User:
-    """The user whose Basic credentials came with the request; 401 otherwise."""
+    """The user whose Basic credentials came with the request; 401 otherwise, 429 while the name
+    is locked out from this address."""
     credentials = request.authorization
     if credentials is None or credentials.type != "basic" or not credentials.username:
         raise Unauthenticated(MESSAGE)
     username, password = credentials.username, credentials.password or ""
-    cached = layer.credentials.get(username, password)
+    address = g.client_address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
+                                                 layer.config.trusted_proxies)
+    cached = layer.credentials.get(username, password, address)
     if cached is not None:
         return cached
+    g.auth_attempted_user = username[:255]
+    try:
+        failures_on_record = layer.guard.check(username, address)
+    except TooManyAttempts:
+        layer.audit.record("login.refused", f"user {username[:255]}", audit.DENIED, reason="locked out")
+        raise
     # No user name holds a NUL (users/create refuses control characters), and PostgreSQL
     # refuses to compare one: such a name is an unknown user, checked in the same time.
     user = layer.store.get_user(username) if "\x00" not in username else None
     matches, new_hash = passwords.verify(password, user.password_hash if user else None)
     if not matches:
-        log.info("failed sign-in for a user from %s", request.remote_addr)
+        log.info("failed sign-in for a user from %s", address)
+        layer.audit.record("login.failed", f"user {username[:255]}", audit.FAILURE)
+        if layer.guard.failed(username, address):
+            log.warning("sign-ins of a user from %s locked for %s s after repeated failures", address,
+                        layer.config.login_lockout_seconds)
+            layer.audit.record("login.locked", f"user {username[:255]}", audit.DENIED,
+                               seconds=layer.config.login_lockout_seconds)
+            layer.locked_out(username)
         raise Unauthenticated(MESSAGE)
+    if failures_on_record:
+        layer.guard.succeeded(username, address)
     if new_hash:
-        layer.store.update_user(username, password_hash=new_hash)
-    layer.credentials.put(username, password, user)
+        layer.store.rehash(username, new_hash)
+    layer.credentials.put(username, password, address, user)
     return user
 
 

@@ -71,23 +71,29 @@ class LockedCache:
 
 
 class CredentialCache:
-    """Sign-ins that were verified recently, keyed by username and an HMAC of the password."""
+    """Sign-ins that were verified recently, keyed by username, an HMAC of the password and the
+    client address."""
 
     def __init__(self, max_size: int, ttl_seconds: int):
         self._key = secrets.token_bytes(32)
         self._cache = LockedCache(max_size, ttl_seconds)
 
-    def _fingerprint(self, username: str, password: str) -> tuple[str, bytes]:
+    def _fingerprint(self, username: str, password: str, address: str) -> tuple[str, bytes, str]:
         digest = hmac.new(self._key, password.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
-        return username, digest
+        return username, digest, address
 
-    def get(self, username: str, password: str):
-        """The user verified with exactly these credentials, or None."""
-        return self._cache.get(self._fingerprint(username, password))
+    def get(self, username: str, password: str, address: str = ""):
+        """The user verified with exactly these credentials from this address, or None. (Per
+        address, so that a lockout of one address is not bypassed by another's sign-in.)"""
+        return self._cache.get(self._fingerprint(username, password, address))
 
-    def put(self, username: str, password: str, user) -> None:
+    def put(self, username: str, password: str, address: str, user) -> None:
         """Remember a successful verification."""
-        self._cache.put(self._fingerprint(username, password), user)
+        self._cache.put(self._fingerprint(username, password, address), user)
+
+    def forget_user(self, username: str) -> None:
+        """Forget every verification of one user (their sign-ins were just locked somewhere)."""
+        self._cache.drop_where(lambda key, user: key[0] == username)
 
     def clear(self) -> None:
         """Forget every verification (a password, admin flag or user changed)."""

@@ -7,6 +7,7 @@ the fix (ConfigError).
 from __future__ import annotations
 
 import configparser
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,10 @@ class AuthConfig:
     workspace_cache_ttl_seconds: int
     auth_cache_max_size: int
     auth_cache_ttl_seconds: int
+    login_max_failures: int
+    login_lockout_seconds: int
+    trusted_proxies: tuple
+    audit_denied_per_minute: int
 
 
 def _permission(text: str) -> Permission:
@@ -86,6 +91,17 @@ def _function_name(text: str) -> str:
     return text
 
 
+def _networks(text: str) -> tuple:
+    """Comma-separated IP addresses or networks (CIDR)."""
+    networks = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"'{part}' is not an IP address or network such as 10.0.0.0/8") from None
+    return tuple(networks)
+
+
 def _password(text: str) -> str | None:
     try:
         return check_policy(text) if text else None
@@ -110,6 +126,11 @@ KEYS: dict[str, Key] = {
     "workspace_cache_ttl_seconds": Key(_count(0), "3600", "seconds, a whole number >= 0"),
     "auth_cache_max_size": Key(_count(0), "10000", "a whole number >= 0 (0 turns the cache off)"),
     "auth_cache_ttl_seconds": Key(_count(0), "300", "seconds, a whole number >= 0"),
+    "login_max_failures": Key(_count(0), "10", "failed sign-ins per user and address before a lockout (0: never)"),
+    "login_lockout_seconds": Key(_count(1), "900", "seconds, a whole number >= 1"),
+    "trusted_proxies": Key(_networks, "", "comma-separated addresses or networks of your reverse proxies"),
+    "audit_denied_per_minute": Key(_count(0), "60", "denied-request and failed sign-in events a worker "
+                                   "records per minute, a whole number >= 0"),
 }
 
 

@@ -52,7 +52,23 @@ def _layer():
 
 def _deny(message: str) -> None:
     log.info("denied %s %s for user id %s: %s", request.method, request.path, getattr(g.get("auth_user"), "id", None), message)
+    _layer().audit.record("request.denied", f"{request.method} {request.path}"[:512], "denied", reason=message)
     raise PermissionDenied(message)
+
+
+# Host routes whose success is a security event: endpoint -> audit action.
+AUDITED = {"createWorkspace": "workspace.created", "updateWorkspace": "workspace.updated",
+           "deleteWorkspace": "workspace.deleted"}
+
+
+def after_request(response):
+    """Audit successful workspace changes (the host commits them; the auth layer records them)."""
+    action = AUDITED.get(request.endpoint or "")
+    if action and response.status_code < 300:
+        name = (request.view_args or {}).get("workspace_name") or _body().get("name")
+        changes = {k: v for k, v in _body().items() if k in ("description", "default_artifact_root")}
+        _layer().audit.record(action, f"workspace {name}", "success", **changes)
+    return response
 
 
 def _require(access: Access, requirement: rules.Requirement) -> None:

@@ -7,7 +7,7 @@ deletes their grants (ON DELETE CASCADE).
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracking.hostapi import NAMING_CONVENTION
@@ -72,3 +72,32 @@ class ChangeCounterRow(AuthBase):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     counter: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class LoginFailureRow(AuthBase):
+    """Failed sign-ins of one username from one client address, within the current window."""
+
+    __tablename__ = "login_failures"
+
+    username: Mapped[str] = mapped_column(String(255), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[int] = mapped_column(BigInteger, index=True)  # ms since the epoch
+    locked_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AuditEventRow(AuthBase):
+    """One security event; rows are only ever added."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_actor_id", "actor", "id"), Index("ix_audit_events_action_id", "action", "id"),
+                      Index("ix_audit_events_target_id", "target", "id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    timestamp: Mapped[int] = mapped_column(BigInteger, index=True)  # ms since the epoch
+    actor: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(512))
+    outcome: Mapped[str] = mapped_column(String(16))
+    details: Mapped[str] = mapped_column(Text, server_default="{}")  # JSON

@@ -102,6 +102,7 @@ RULES: dict[str, object] = {
     **_needs("manage", WORKSPACE_IN_PATH, "listWorkspacePermissions", "setWorkspacePermission",
              "deleteWorkspacePermission"),
     "listUserWorkspacePermissions": ADMIN,
+    "listAuditEvents": ADMIN, "listLockouts": ADMIN, "clearLockouts": ADMIN,
 }
 
 

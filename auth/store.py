@@ -5,7 +5,8 @@ the same transaction, so that other workers can tell their caches are stale, and
 worker at once (`on_change`): SIGN_INS for users (sign-ins, admin flags, and with a deleted user
 their grants), GRANTS for grants and for deleted workspaces and purged experiments (where
 resources live). Two counters, so that a busy server creating experiments (each one grants its
-creator MANAGE) does not flush every worker's sign-in cache.
+creator MANAGE) does not flush every worker's sign-in cache. Each change also appends its audit
+event (auth.audit) in the same transaction: no change without its record, nor the reverse.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from auth.audit import append as audit
 from auth.models import ChangeCounterRow, ExperimentGrantRow, ModelGrantRow, UserRow, WorkspaceGrantRow
 from auth.permissions import Permission
 from tracking.hostapi import AlreadyExists, Database, NotFound, upsert
@@ -66,6 +68,11 @@ class AuthStore:
                             .values(counter=ChangeCounterRow.counter + 1))
         self.on_change(scope)
 
+    def touch(self, scope: int) -> None:
+        """Make every worker drop its caches of this scope (e.g. after a lockout)."""
+        with self._changing(scope):
+            pass
+
     def change_counts(self) -> dict[int, int]:
         """How many changes of each scope the auth database has seen (compared to spot stale caches)."""
         with self.database.session() as session:
@@ -91,6 +98,7 @@ class AuthStore:
                 row = UserRow(username=username, password_hash=password_hash, is_admin=is_admin)
                 session.add(row)
                 session.flush()
+                audit(session, "user.created", f"user {username}", is_admin=bool(is_admin))
                 return _user(row)
         except IntegrityError:
             raise AlreadyExists(f"User (username={username}) already exists.") from None
@@ -98,17 +106,27 @@ class AuthStore:
     def update_user(self, username: str, **changes) -> None:
         """Change password_hash and/or is_admin; 404 for an unknown user."""
         with self._changing(SIGN_INS) as session:
-            result = session.execute(update(UserRow).where(UserRow.username == username).values(**changes))
-            if result.rowcount == 0:
-                raise NotFound(f"User with username={username} not found")
+            row = self._user_row(session, username)
+            if "password_hash" in changes:
+                audit(session, "user.password_changed", f"user {username}")
+            if "is_admin" in changes and bool(changes["is_admin"]) != bool(row.is_admin):
+                audit(session, "user.admin_changed", f"user {username}", before=bool(row.is_admin),
+                      after=bool(changes["is_admin"]))
+            session.execute(update(UserRow).where(UserRow.id == row.id).values(**changes))
+
+    def rehash(self, username: str, password_hash: str) -> None:
+        """Store a stronger hash of the same password (at sign-in): nothing to audit or drop."""
+        with self.database.session() as session:
+            session.execute(update(UserRow).where(UserRow.username == username).values(password_hash=password_hash))
 
     def delete_user(self, username: str) -> None:
         """Delete a user and, with them, all their grants."""
         with self._changing(SIGN_INS) as session:
             row = self._user_row(session, username)
-            for model in (ExperimentGrantRow, ModelGrantRow, WorkspaceGrantRow):
-                session.execute(delete(model).where(model.user_id == row.id))
+            dropped = {model.__tablename__: session.execute(delete(model).where(model.user_id == row.id)).rowcount
+                       for model in (ExperimentGrantRow, ModelGrantRow, WorkspaceGrantRow)}
             session.delete(row)
+            audit(session, "user.deleted", f"user {username}", grants_dropped=dropped)
 
     def _user_row(self, session: Session, username: str) -> UserRow:
         row = session.scalar(select(UserRow).where(UserRow.username == username))
@@ -127,6 +145,8 @@ class AuthStore:
                 user = self._user_row(session, username)
                 session.add(model(**where, user_id=user.id, permission=permission.name))
                 session.flush()
+                audit(session, "permission.created", _target(kind, key, workspace), username=username,
+                      before=None, after=permission.name)
         except IntegrityError:
             raise AlreadyExists(
                 f"{_label(kind)} permission ({_describe(kind, key, workspace)}, username={username}) already exists."
@@ -149,19 +169,24 @@ class AuthStore:
         model, where = _grant_target(kind, key, workspace)
         with self._changing(GRANTS) as session:
             user = self._user_row(session, username)
-            result = session.execute(update(model).filter_by(**where, user_id=user.id)
-                                     .values(permission=permission.name))
-            if result.rowcount == 0:
+            before = session.scalar(select(model.permission).filter_by(**where, user_id=user.id))
+            if before is None:
                 raise _missing_grant(kind, key, workspace, username)
+            session.execute(update(model).filter_by(**where, user_id=user.id).values(permission=permission.name))
+            audit(session, "permission.updated", _target(kind, key, workspace), username=username,
+                  before=before, after=permission.name)
 
     def delete_grant(self, kind: str, key: str, workspace: str | None, username: str) -> None:
         """Remove an explicit grant; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
         with self._changing(GRANTS) as session:
             user = self._user_row(session, username)
-            result = session.execute(delete(model).filter_by(**where, user_id=user.id))
-            if result.rowcount == 0:
+            before = session.scalar(select(model.permission).filter_by(**where, user_id=user.id))
+            if before is None:
                 raise _missing_grant(kind, key, workspace, username)
+            session.execute(delete(model).filter_by(**where, user_id=user.id))
+            audit(session, "permission.deleted", _target(kind, key, workspace), username=username,
+                  before=before, after=None)
 
     def grants_of_user(self, user_id: int) -> dict[str, list[Grant]]:
         """All of one user's explicit grants, by kind (for users/get)."""
@@ -211,18 +236,26 @@ class AuthStore:
         """Create or replace a user's grant on a workspace."""
         with self._changing(GRANTS) as session:
             user = self._user_row(session, username)
+            before = session.scalar(select(WorkspaceGrantRow.permission).where(
+                WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id))
             # One statement: two managers granting at once cannot clash on the primary key.
             upsert(session, WorkspaceGrantRow,
                    [{"workspace": workspace, "user_id": user.id, "permission": permission.name}])
+            audit(session, "permission.updated" if before else "permission.created", f"workspace {workspace}",
+                  username=username, before=before, after=permission.name)
             return Grant(user.id, username, permission, workspace, workspace)
 
     def delete_workspace_grant(self, workspace: str, username: str) -> None:
         """Remove a user's grant on a workspace; 404 when there is none."""
         with self._changing(GRANTS) as session:
             user = self._user_row(session, username)
-            if session.execute(delete(WorkspaceGrantRow).where(
-                    WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id)).rowcount == 0:
+            before = session.scalar(select(WorkspaceGrantRow.permission).where(
+                WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id))
+            if before is None:
                 raise NotFound(f"Workspace permission does not exist for workspace='{workspace}', username='{username}'")
+            session.execute(delete(WorkspaceGrantRow).where(
+                WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id))
+            audit(session, "permission.deleted", f"workspace {workspace}", username=username, before=before, after=None)
 
     def workspace_grants(self, workspace: str | None = None, user_id: int | None = None) -> list[Grant]:
         """Workspace grants of one workspace or of one user, with usernames."""
@@ -242,13 +275,19 @@ class AuthStore:
         with self._changing(GRANTS) as session:
             session.execute(delete(model).filter_by(**where, user_id=user_id))
             session.add(model(**where, user_id=user_id, permission=permission.name))
+            audit(session, "permission.created", _target(kind, key, workspace), user_id=user_id,
+                  before=None, after=permission.name, reason="creator of the resource")
 
     # following resources ------------------------------------------------------------------------
 
     def forget_model(self, workspace: str, name: str) -> None:
         """Drop the grants of a deleted registered model or prompt."""
         with self._changing(GRANTS) as session:
-            session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == name))
+            dropped = session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace,
+                                                                  ModelGrantRow.name == name)).rowcount
+            if dropped:
+                audit(session, "permission.deleted", _target("registered_model", name, workspace),
+                      grants=dropped, reason="the model was deleted")
 
     def rename_model(self, workspace: str, name: str, new_name: str) -> None:
         """Move a renamed model's grants to its new name."""
@@ -256,21 +295,29 @@ class AuthStore:
             return
         with self._changing(GRANTS) as session:
             session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == new_name))
-            session.execute(update(ModelGrantRow).where(ModelGrantRow.workspace == workspace, ModelGrantRow.name == name)
-                            .values(name=new_name))
+            moved = session.execute(update(ModelGrantRow).where(ModelGrantRow.workspace == workspace,
+                                                                ModelGrantRow.name == name).values(name=new_name)).rowcount
+            if moved:
+                audit(session, "permission.moved", _target("registered_model", name, workspace), grants=moved,
+                      after=_target("registered_model", new_name, workspace), reason="the model was renamed")
 
     def forget_workspace(self, workspace: str) -> None:
         """Drop every grant of a deleted workspace (on it and on its models)."""
         with self._changing(GRANTS) as session:
-            session.execute(delete(WorkspaceGrantRow).where(WorkspaceGrantRow.workspace == workspace))
-            session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace))
+            dropped = session.execute(delete(WorkspaceGrantRow).where(WorkspaceGrantRow.workspace == workspace)).rowcount
+            dropped += session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace)).rowcount
+            audit(session, "permission.deleted", f"workspace {workspace}", grants=dropped,
+                  reason="the workspace was deleted")
 
     def forget_experiments(self, experiment_ids: list[str]) -> int:
         """Drop the grants of purged experiments; returns how many went."""
         with self._changing(GRANTS) as session:
-            return session.execute(
+            dropped = session.execute(
                 delete(ExperimentGrantRow).where(ExperimentGrantRow.experiment_id.in_(experiment_ids))
             ).rowcount
+            audit(session, "permission.deleted", f"experiments {','.join(experiment_ids)}"[:512], grants=dropped,
+                  reason="the experiments were purged")
+            return dropped
 
 
 
@@ -279,6 +326,10 @@ def _grant_target(kind: str, key: str, workspace: str | None):
     if kind == "experiment":
         return ExperimentGrantRow, {"experiment_id": key}
     return ModelGrantRow, {"workspace": workspace, "name": key}
+
+
+def _target(kind: str, key: str, workspace: str | None) -> str:
+    return f"experiment {key}" if kind == "experiment" else f"registered_model {workspace}/{key}"
 
 
 def _label(kind: str) -> str:

@@ -204,6 +204,21 @@ def parse_duration(text: str) -> int:
     return (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000
 
 
+def _add_plugin_commands() -> None:
+    """Commands app plugins offer (the auth layer: `wsauth audit`, `wsauth unlock`)."""
+    for name in app_plugin_names():
+        try:
+            plugin = load_app_plugin(name)
+        except Exception as exc:  # a broken plugin must not take the other commands down
+            click.echo(f"wsauth: warning: app plugin {name} cannot be loaded: {exc}", err=True)
+            continue
+        for command in getattr(plugin, "commands", ()):
+            cli.add_command(command)
+
+
+_add_plugin_commands()
+
+
 def main() -> None:
     """Console entry point: one line and status 1 for every user error."""
     try:

@@ -166,12 +166,16 @@ def test_the_caches_are_bounded_in_size():
 
 def test_credentials_are_keyed_by_an_hmac_never_the_password():
     one, two = CredentialCache(10, 60), CredentialCache(10, 60)
-    one.put("alice", PASSWORD, "alice-user")
-    assert one.get("alice", PASSWORD) == "alice-user" and one.get("alice", PASSWORD + "x") is None
+    one.put("alice", PASSWORD, "10.0.0.1", "alice-user")
+    assert one.get("alice", PASSWORD, "10.0.0.1") == "alice-user"
+    assert one.get("alice", PASSWORD + "x", "10.0.0.1") is None
+    assert one.get("alice", PASSWORD, "10.0.0.2") is None  # per address: lockouts are per address
     (key,) = list(one._cache._cache.keys())
     assert key[0] == "alice" and PASSWORD.encode() not in key[1] and len(key[1]) == 32
-    two.put("alice", PASSWORD, "alice-user")
+    two.put("alice", PASSWORD, "10.0.0.1", "alice-user")
     assert list(two._cache._cache.keys())[0][1] != key[1]  # a per-process random key
+    one.forget_user("alice")
+    assert one.get("alice", PASSWORD, "10.0.0.1") is None
 
 
 def test_the_ini_keys_bound_the_caches(make_auth_app, monkeypatch):

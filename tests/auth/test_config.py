@@ -1,6 +1,7 @@
 """basic_auth.ini -> AuthConfig: every key, its default, and one clear line for every bad file."""
 
 import dataclasses
+import ipaddress
 import os
 import subprocess
 import uuid
@@ -45,14 +46,18 @@ def test_every_key_is_read(tmp_path):
         tmp_path, default_permission="EDIT", database_uri="postgresql://db/auth", admin_username="root",
         admin_password="a-long-enough-secret", authorization_function="my.module:check",
         grant_default_workspace_access="true", workspace_cache_max_size="50", workspace_cache_ttl_seconds="0",
-        auth_cache_max_size="0", auth_cache_ttl_seconds="60",
+        auth_cache_max_size="0", auth_cache_ttl_seconds="60", login_max_failures="5", login_lockout_seconds="30",
+        trusted_proxies="10.0.0.0/8, 192.0.2.1", audit_denied_per_minute="7",
     )
     assert dataclasses.asdict(settings) == {
         "path": settings.path, "default_permission": Permission.EDIT, "database_uri": "postgresql://db/auth",
         "admin_username": "root", "admin_password": "a-long-enough-secret",
         "authorization_function": "my.module:check", "grant_default_workspace_access": True,
         "workspace_cache_max_size": 50, "workspace_cache_ttl_seconds": 0,
-        "auth_cache_max_size": 0, "auth_cache_ttl_seconds": 60,
+        "auth_cache_max_size": 0, "auth_cache_ttl_seconds": 60, "login_max_failures": 5,
+        "login_lockout_seconds": 30,
+        "trusted_proxies": (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("192.0.2.1/32")),
+        "audit_denied_per_minute": 7,
     }
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.default_permission = Permission.MANAGE
@@ -65,6 +70,8 @@ def test_optional_keys_have_safe_defaults(tmp_path):
     assert settings.grant_default_workspace_access is False
     assert (settings.workspace_cache_max_size, settings.workspace_cache_ttl_seconds) == (10000, 3600)
     assert (settings.auth_cache_max_size, settings.auth_cache_ttl_seconds) == (10000, 300)
+    assert (settings.login_max_failures, settings.login_lockout_seconds) == (10, 900)
+    assert settings.trusted_proxies == () and settings.audit_denied_per_minute == 60
 
 
 def test_the_shipped_file_loads_with_safe_values():
@@ -117,6 +124,9 @@ def test_a_missing_required_key_stops_start_up(tmp_path, missing):
     ("admin_password", "short", "Password must be a string of at least 12 characters",
      "the admin's password (12+ characters)"),
     ("admin_username", " ", "it is empty", "name of the admin account"),
+    ("trusted_proxies", "10.0.0.0/8, proxy.local", "'proxy.local' is not an IP address or network",
+     "comma-separated addresses or networks"),
+    ("login_lockout_seconds", "0", "0 is below the minimum of 1", "seconds, a whole number >= 1"),
 ])
 def test_a_bad_value_names_file_key_and_fix(tmp_path, key, value, reason, fix):
     message = refusal(tmp_path, **{**REQUIRED, key: value})
