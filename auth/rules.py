@@ -58,6 +58,7 @@ def _needs(capability: str, target: Target, *endpoints: str) -> dict[str, Requir
 RULES: dict[str, object] = {
     # public probes (seeds: clients detect workspace support through server-info)
     "health": PUBLIC, "ready": PUBLIC, "version": PUBLIC, "serverInfo": PUBLIC,
+    "openApiDocument": PUBLIC,
     # experiments
     "createExperiment": Requirement("update", WORKSPACE_HERE, creates=True),
     **_needs("read", EXPERIMENT, "getExperiment"),

@@ -130,7 +130,10 @@ def run(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve with gunicorn; each worker builds its own app (no connection crosses a fork)."""
     from gunicorn.app.base import BaseApplication
 
+    from tracking import gunicorn_errors
+
     check_port(host, port)
+    gunicorn_errors.install()
 
     class Gunicorn(BaseApplication):
         def load_config(self):
@@ -138,6 +141,7 @@ def run(settings: Settings, host: str, port: int, workers: int) -> None:
                 "bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
                 "threads": 8, "timeout": 120, "graceful_timeout": 10, "keepalive": 5,
                 "errorlog": "-", "loglevel": "info",
+                "limit_request_line": 8190,  # gunicorn's largest finite limit (default 4094)
             }
             if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24
                 options["control_socket_disable"] = True

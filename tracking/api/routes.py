@@ -9,7 +9,7 @@ from typing import Callable, NamedTuple
 
 from flask import Flask
 
-from tracking.api import artifacts, experiments, meta, registry, runs, workspaces
+from tracking.api import artifacts, experiments, meta, openapi, registry, runs, workspaces
 
 
 class Route(NamedTuple):
@@ -30,6 +30,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/ready", ("GET",), "ready", meta.ready, ROOT),
     Route("/version", ("GET",), "version", meta.version, ROOT),
     Route("/server-info", ("GET",), "serverInfo", meta.server_info, V3),
+    Route("/openapi.json", ("GET",), "openApiDocument", openapi.openapi_document, V3 + ROOT),
     # experiments
     Route("/experiments/create", ("POST",), "createExperiment", experiments.create_experiment, V2),
     Route("/experiments/get", ("GET",), "getExperiment", experiments.get_experiment, V2),
