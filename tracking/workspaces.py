@@ -35,7 +35,7 @@ def validate_name(name: object) -> str:
         raise InvalidParameter(
             f"Workspace name '{name[:80]}' must be between 2 and 63 characters."
         )
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):  # match() would let a trailing newline through '$'
         raise InvalidParameter(
             f"Workspace name '{name}' must match the pattern {NAME_PATTERN.pattern} "
             "(lowercase letters, digits and single hyphens inside, e.g. 'team-a')."

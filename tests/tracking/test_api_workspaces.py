@@ -87,6 +87,7 @@ NAMES = [
     ("a_b", "must match the pattern"),
     ("a b", "must match the pattern"),
     ("tëam", "must match the pattern"),
+    ("team-a\n", "must match the pattern"),  # '$' alone would let a trailing newline through
     ("workspaces", "Workspace name 'workspaces' is reserved and cannot be used."),
     ("api", "Workspace name 'api' is reserved and cannot be used."),
     ("ajax-api", "Workspace name 'ajax-api' is reserved and cannot be used."),
