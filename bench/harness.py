@@ -20,6 +20,7 @@ import load
 import population
 import process_cpu
 import provisioning
+import report
 from rest import basic_auth
 from workload import DEFAULT_MIX, parse_mix
 
@@ -77,6 +78,9 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     run.add_argument("--warmup", type=float, default=2, help="seconds of load before the window (not measured)")
     run.add_argument("--mix", default=",".join(f"{k}={v}" for k, v in DEFAULT_MIX.items()),
                      help="operation weights: get, search, write (create-run + log-metric), denied")
+    run.add_argument("--sign-in", action="store_true",
+                     help="before the load, every user makes 6 checked requests on new connections, so that "
+                          "every server worker has checked every password once (not measured)")
     run.add_argument("--out", help="also write the JSON report to this file")
     args = parser.parse_args(argv)
     _check(parser, args)
@@ -125,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{args.expectations} was made with auth {'on' if expectations['auth'] else 'off'}; "
                 f"{'drop' if expectations['auth'] else 'add'} --no-auth")
             return 2
+    if args.sign_in:
+        signed = report.checks(load.sign_in_everyone(args.url, expectations))
+        log(f"sign-in: {signed['checked_responses']} requests, {signed['mismatches']} mismatches")
+        if signed["mismatches"] or any(signed["errors"].values()):
+            log(json.dumps(signed["failures"], indent=1))
+            return 1
     result = measure(args.url, expectations, args.clients, args.seconds, args.warmup, args.mix, args.seed,
                      args.server_pid)
     if not result["requests"]:

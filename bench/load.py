@@ -12,10 +12,11 @@ import os
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import process_cpu
 import report
-from workload import Client
+from workload import Client, targets
 
 START_DELAY = 0.2  # seconds between the start signal and the first request, so all start together
 FAILURES_KEPT = 5
@@ -53,6 +54,31 @@ def run_load(url: str, expectations: dict, clients: int, seconds: float, warmup:
                 process.terminate()
     server_cpu = cpu_after - cpu_before if server_pid else None
     return report.summarize(outcomes, seconds, server_cpu, os.cpu_count() or 1)
+
+
+def sign_in_everyone(url: str, expectations: dict, per_user: int = 6, threads: int = 8) -> report.Tally:
+    """Every user gets `per_user` checked requests, each on a new connection, so that every server
+    worker has most likely checked every user's password once (a slow hash, cached afterwards
+    by wsauth) before anything is measured."""
+    local, tally, lock, clients = threading.local(), report.Tally(FAILURES_KEPT), threading.Lock(), []
+    users = [user for user in targets(expectations)["get"] for _ in range(per_user)]
+
+    def sign_in(user: str) -> None:
+        if not hasattr(local, "client"):
+            with lock:
+                local.client = Client(url, expectations, {"get": 1}, len(clients))
+                clients.append(local.client)
+        for sample in local.client.get_on_new_connection(user):
+            with lock:
+                tally.add(sample, measured=False)
+
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(sign_in, users))
+    finally:
+        for client in clients:
+            client.close()
+    return tally
 
 
 def _client_process(index, url, expectations, mix, seed, window, start, ready, go, results) -> None:

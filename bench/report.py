@@ -37,6 +37,14 @@ class Tally:
                                   **(sample.detail or {})})
 
 
+def checks(tally: Tally) -> dict:
+    """Only the correctness part of a tally: responses checked, mismatches, errors, failures."""
+    return {"checked_responses": tally.checked, "mismatches": tally.mismatches,
+            "errors": {"http_5xx": tally.server_errors, "transport": tally.transport_errors,
+                       "client_crashes": int(bool(tally.crash))},
+            "failures": tally.failures}
+
+
 def latency_ms(seconds: list[float]) -> dict:
     """p50 / p95 / p99 / mean / max in milliseconds (None without samples)."""
     if not seconds:

@@ -56,14 +56,14 @@ class Connection:
         try:
             status, raw = self._exchange(method, target, payload, sent)
         except STALE_CONNECTION:
-            self._reopen()
+            self.reopen()
             if not reused:
                 raise
             self.reconnects += 1
             started = time.perf_counter()
             status, raw = self._retry(method, target, payload, sent)
         except TRANSPORT_ERRORS:
-            self._reopen()
+            self.reopen()
             raise
         seconds = time.perf_counter() - started
         text = raw.decode("utf-8", "replace")
@@ -73,7 +73,7 @@ class Connection:
         try:
             return self._exchange(method, target, payload, headers)
         except TRANSPORT_ERRORS:
-            self._reopen()
+            self.reopen()
             raise
 
     def _exchange(self, method: str, target: str, payload: bytes | None, headers: dict) -> tuple[int, bytes]:
@@ -82,10 +82,11 @@ class Connection:
         raw = response.read()
         self._used = not response.will_close
         if response.will_close:
-            self._reopen()
+            self.reopen()
         return response.status, raw
 
-    def _reopen(self) -> None:
+    def reopen(self) -> None:
+        """Close the connection and open a new one."""
         self._connection.close()
         self._connection = self._open()
         self._used = False

@@ -115,6 +115,11 @@ class Client:
         target = self.rng.choice(self.lists[operation][user])
         return getattr(self, "_" + operation)(user, target)
 
+    def get_on_new_connection(self, user: str) -> list[Sample]:
+        """A checked get by that user on a new connection (which may reach another server worker)."""
+        self.connection.reopen()
+        return self._get(user, self.rng.choice(self.lists["get"][user]))
+
     def _get(self, user: str, experiment_id: str, kind: str = "get") -> list[Sample]:
         denied = kind != "get" and self.auth
         sample, reply = self._send(kind, user, "GET", "/experiments/get", self._workspace(experiment_id),
