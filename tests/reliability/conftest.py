@@ -56,12 +56,18 @@ def auth_server(folder: Path, tracking_uri: str, auth_uri: str, workers: int = 1
 
 
 def stop_now(*servers: ServerProcess) -> None:
-    """Stop servers at once (gunicorn's quick shutdown: nothing here needs draining), together."""
-    running = [server for server in servers if server.process.poll() is None]
-    for server in running:
-        server.process.send_signal(signal.SIGINT)
-    for server in running:
-        server.stop()  # waits; kills it if it does not exit
+    """Kill servers and their workers outright: a graceful stop costs seconds per server, and these
+    tests show that a killed server loses nothing it acknowledged."""
+    for server in servers:
+        if server.process.poll() is None:
+            workers = children(server.process.pid)
+            server.process.kill()  # the master first, so that it starts no new worker
+            for worker in workers:
+                try:
+                    os.kill(worker, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            server.process.wait()
 
 
 # --- gunicorn workers ---------------------------------------------------------------------------
@@ -113,6 +119,24 @@ def _socket_owners(pids: set[int]) -> dict[int, int]:
             if target.startswith("socket:["):
                 owners[int(target[8:-1])] = pid
     return owners
+
+
+def serves_a_connection(server: ServerProcess, worker: int) -> bool:
+    """Whether the worker holds an accepted, open client connection (a request in progress, for
+    clients that use one connection per request)."""
+    owned = _socket_owners({worker})
+    return any(inode in owned for inode in _server_sockets(server.port).values())
+
+
+def replacement_of(server: ServerProcess, worker: int, deadline: float = 60) -> int:
+    """The pid of the worker gunicorn started after `worker` died."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        others = children(server.process.pid) - {worker}
+        if others:
+            return others.pop()
+        time.sleep(0.05)
+    raise AssertionError(f"no worker replaced {worker}")
 
 
 class Connection:

@@ -106,6 +106,11 @@ FIELD_RULES: dict[str, dict] = {
     "status": {"enum": list(RUN_STATUSES)},
     "stage": {"enum": list(STAGES)},
     "permission": {"enum": PERMISSIONS},
+    # checks.key: no leading '/' and no '..' segment either
+    "key": {"pattern": r"^[\w\-. /:]+$"},
+    "version": {"pattern": "^[0-9]{1,9}$", "description": "a version number"},
+    # not 'latest' nor 'v<number>' either (registry._alias)
+    "alias": {"pattern": r"^[\w\-]+$"},
 }
 
 
