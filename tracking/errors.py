@@ -112,6 +112,11 @@ def _api_error(exc: ApiError):
 
 
 def _http_error(exc: HTTPException):
+    original = getattr(exc, "original_exception", None)
+    if isinstance(original, DBAPIError):  # raised outside the view (an after_request function)
+        return _database_error(original)
+    if isinstance(original, PoolTimeout):
+        return _unavailable(original)
     code = _HTTP_CODES.get(exc.code or 500, "INTERNAL_ERROR")
     response = error_body(exc.code or 500, code, _describe_http_error(exc))
     for name in ("Allow", "WWW-Authenticate", "Retry-After"):

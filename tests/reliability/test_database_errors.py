@@ -98,6 +98,11 @@ def test_a_statement_timeout_is_503_in_tracking_and_auth(locking_postgres, tmp_p
         assert_unavailable(client.get(SEARCH, headers=basic_auth("carol")))
         locker.rollback()
         assert client.get(SEARCH, headers=basic_auth("carol")).status_code == 200
+        # A failure after the view (the audit of a workspace change, written after the host
+        # committed it) is a 503 too, not a 500.
+        locker.execute(text("LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE"))
+        assert_unavailable(client.post("/api/3.0/mlflow/workspaces", json={"name": "team-a"}, headers=admin_headers()))
+        locker.rollback()
     finally:
         app.extensions["wsauth"].database.dispose()
         app.extensions["wsauth.auth"].store.database.dispose()
