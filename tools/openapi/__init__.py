@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from flask import Flask
@@ -17,7 +18,7 @@ from flask import Flask
 import tracking
 from auth import api as auth_api
 from auth import rules
-from tools.openapi.operations import OPERATIONS, Operation, Raw
+from tools.openapi.operations import LOOKUP_NAME, OPERATIONS, Operation, Raw
 from tools.openapi.schemas import OBJECTS, field_schema, fields_object, ref
 from tracking.api import routes
 
@@ -40,14 +41,20 @@ ERRORS = {
 DESCRIPTION = """\
 wsauth speaks MLflow's tracking REST API (JSON field names as in MLflow's protocol buffers), its
 workspace API and artifact proxy, and, with `--app-name basic-auth`, MLflow's users and
-permissions API. This document describes a server started with `--app-name basic-auth` and
-`--enable-workspaces`: without the auth layer the users and permissions routes are absent and
-no credentials are needed; without workspaces the workspace routes answer 404.
+permissions API (and its own sign-in lockouts and audit trail). This document describes a server
+started with `--app-name basic-auth` and `--enable-workspaces`: without the auth layer the users,
+permissions, lockout and audit routes are absent and no credentials are needed; without
+workspaces the workspace routes answer 404.
 
 Every route except the public probes needs HTTP Basic credentials. GET routes take their fields in
 the query string (a list field is repeated); other routes take a JSON object body, whose unknown
 fields are ignored. Every error has the body `{"error_code": ..., "message": ...}`.
 See docs/rest-api.md and docs/auth-rest-api.md for the meaning of each field."""
+WORKSPACE_HEADER = {
+    "name": "X-MLFLOW-WORKSPACE", "in": "header", "required": False,
+    "description": "The workspace the request acts in (surrounding spaces are trimmed); 'default' when absent",
+    "schema": LOOKUP_NAME, "example": "default",
+}
 
 
 def route_table() -> list[tuple[str, str, str, tuple[str, ...]]]:
@@ -69,9 +76,7 @@ def build() -> dict:
     shared: dict[str, dict] = {"requestBodies": {}, "responses": {}}
     taken: set[str] = set()
     table = route_table()
-    methods = {(path, endpoint): 0 for path, _, endpoint, _ in table}
-    for path, _, endpoint, _ in table:
-        methods[path, endpoint] += 1
+    methods = Counter((path, endpoint) for path, _, endpoint, _ in table)
     for path, method, endpoint, arguments in table:
         if endpoint not in OPERATIONS:
             raise KeyError(f"no description of endpoint {endpoint} in tools/openapi/operations.py")
@@ -92,13 +97,6 @@ def build() -> dict:
             "responses": {**{str(status): _error(status) for status in ERRORS}, **shared["responses"]},
         },
     }
-
-
-WORKSPACE_HEADER = {
-    "name": "X-MLFLOW-WORKSPACE", "in": "header", "required": False,
-    "description": "The workspace the request acts in (surrounding spaces are trimmed); 'default' when absent",
-    "schema": {"type": "string", "maxLength": 1000}, "example": "default",
-}
 
 
 def _operation_id(endpoint: str, method: str, path: str, taken: set[str], several: bool) -> str:
@@ -145,7 +143,7 @@ def _path_parameter(name: str) -> dict:
     if name == "artifact_path":
         schema = {"type": "string", "description": "a relative path; its '/' separators are part of the URL path"}
     else:
-        schema = {"type": "string", "maxLength": 63}
+        schema = LOOKUP_NAME
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 

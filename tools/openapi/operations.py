@@ -25,7 +25,7 @@ class Operation(NamedTuple):
     summary: str
     tag: str
     fields: tuple[Field, ...] = ()
-    answer: dict | Raw | None = obj({})  # None: no body (204)
+    answer: dict | Raw | None = ref("Empty")  # None: no body (204)
     status: int = 200
     scoped: bool = True  # acts in the workspace named by X-MLFLOW-WORKSPACE
     rules: dict | None = None  # extra JSON Schema keywords per field name
@@ -42,6 +42,7 @@ WORKSPACE_NAME = {
     "description": "lowercase letters, digits and single hyphens inside (no '--'); not one of "
                    + ", ".join(sorted(RESERVED_NAMES)) + ", nor 'default' on creation",
 }
+LOOKUP_NAME = {key: WORKSPACE_NAME[key] for key in ("type", "maxLength", "pattern")}  # 'default' too
 EXPERIMENT_NAME = Field("name", required=True, max_length=checks.EXPERIMENT_NAME_MAX)
 EXPERIMENT_TAGS = Field("tags", "objects", item=checks.tag_fields(checks.EXPERIMENT_TAG_VALUE_MAX))
 RUN_TAGS = Field("tags", "objects", item=checks.tag_fields(checks.RUN_TAG_VALUE_MAX))
