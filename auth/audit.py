@@ -1,12 +1,14 @@
 """The audit trail: security events appended to the auth database, and read back by admins.
 
 Each event has a time, the actor (the signed-in user, the name tried at a failed sign-in, or
-`system` / `cli:<os user>` outside requests), the client address, an action, a target, an
+`cli:<os user>` outside requests: the server's start-up and offline commands), the client address, an action, a target, an
 outcome and details as JSON (before and after for changed grants). No password or hash is ever
 written. Nothing in wsauth updates or deletes an event.
 
-Changes of users and grants append their event in the same transaction as the change. Floodable
-events (denied requests, failed sign-ins) are rate-limited per worker: past the limit they are
+Changes of users and grants append their event in the same transaction as the change. Workspace
+changes are the host's, in the tracking database (which may be another database): their event is
+written just after the change succeeded. Floodable events (every 403 answered, failed sign-ins)
+are rate-limited per worker: past the limit they are
 counted, and the next one recorded says how many were left out.
 """
 

@@ -12,7 +12,7 @@ import click
 from auth import config
 from auth.audit import AuditLog
 from auth.lockout import LoginGuard
-from auth.schema import migrate
+from auth.schema import migrate_existing
 from tracking import hostapi
 
 _CONFIG = click.option("--auth-config", required=True, envvar="MLFLOW_AUTH_CONFIG_PATH",
@@ -25,7 +25,11 @@ def _open(path: str) -> tuple[config.AuthConfig, hostapi.Database]:
     except config.ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     database = hostapi.Database(settings.database_uri)
-    migrate(database)
+    try:
+        migrate_existing(database)
+    except ValueError as exc:
+        database.dispose()
+        raise click.ClickException(str(exc)) from None
     return settings, database
 
 

@@ -52,7 +52,6 @@ def _layer():
 
 def _deny(message: str) -> None:
     log.info("denied %s %s for user id %s: %s", request.method, request.path, getattr(g.get("auth_user"), "id", None), message)
-    _layer().audit.record("request.denied", f"{request.method} {request.path}"[:512], "denied", reason=message)
     raise PermissionDenied(message)
 
 
@@ -62,7 +61,12 @@ AUDITED = {"createWorkspace": "workspace.created", "updateWorkspace": "workspace
 
 
 def after_request(response):
-    """Audit successful workspace changes (the host commits them; the auth layer records them)."""
+    """Audit every refusal (the hook's, and those of handlers such as the delegation limits) and
+    successful workspace changes (the host commits them; the auth layer records them)."""
+    if response.status_code == 403:
+        reason = (response.get_json(silent=True) or {}).get("message", "")
+        _layer().audit.record("request.denied", f"{request.method} {request.path}"[:512], "denied", reason=reason)
+        return response
     action = AUDITED.get(request.endpoint or "")
     if action and response.status_code < 300:
         name = (request.view_args or {}).get("workspace_name") or _body().get("name")

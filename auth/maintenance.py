@@ -11,7 +11,8 @@ from sqlalchemy import func, select, update
 
 from auth import config
 from auth.models import ModelGrantRow, UserRow
-from auth.schema import migrate
+from auth.audit import append as audit
+from auth.schema import migrate_existing
 from tracking import hostapi
 
 DEFAULT = hostapi.DEFAULT_WORKSPACE
@@ -21,7 +22,11 @@ def _database(config_path: str) -> hostapi.Database:
     from pathlib import Path
 
     database = hostapi.Database(config.load(Path(config_path)).database_uri)
-    migrate(database)
+    try:
+        migrate_existing(database)
+    except ValueError:
+        database.dispose()
+        raise
     return database
 
 
@@ -63,6 +68,8 @@ def apply(config_path: str) -> int:
             from auth.models import ChangeCounterRow
 
             session.execute(update(ChangeCounterRow).values(counter=ChangeCounterRow.counter + 1))
+            audit(session, "permission.moved", "registered models of every workspace", grants=moved,
+                  after=f"workspace {DEFAULT}", reason="wsauth db migrate-to-default-workspace")
             return moved
     finally:
         database.dispose()

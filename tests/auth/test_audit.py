@@ -164,3 +164,26 @@ def test_wsauth_audit_prints_the_trail(app, client):
     assert text.exit_code == 0 and "user.created" in text.output and "admin@127.0.0.1" in text.output
     bad = CliRunner().invoke(cli, ["audit", "--auth-config", config, "--since", "last tuesday"])
     assert bad.exit_code != 0 and "ISO 8601" in bad.output
+
+
+def test_refusals_of_handlers_are_recorded_too(client):
+    """Not only the hook's: a manager who may not grant MANAGE is refused by the handler."""
+    admin_post(client, WS, {"name": "team-m"})
+    manager, other = new_user(client), new_user(client)
+    admin_post(client, f"{WS}/team-m/permissions", {"username": manager, "permission": "MANAGE"})
+    refused = client.post(f"{WS}/team-m/permissions", json={"username": other, "permission": "MANAGE"},
+                          headers=basic_auth(manager))
+    assert refused.status_code == 403
+    (event,) = events(client, action="request.denied", actor=manager)
+    assert event["target"] == "POST /api/3.0/mlflow/workspaces/team-m/permissions"
+    assert event["details"]["reason"] == refused.json["message"]
+
+
+def test_the_cli_refuses_a_database_without_auth_tables(tmp_path):
+    ini = tmp_path / "basic_auth.ini"
+    ini.write_text("[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///" + str(tmp_path / "elsewhere.db")
+                   + "\nadmin_username = admin\n")
+    for args in (["audit"], ["unlock", "alice"]):
+        result = CliRunner().invoke(cli, [*args, "--auth-config", str(ini)])
+        assert result.exit_code != 0 and "no auth database" in result.output, result.output
+    assert not (tmp_path / "elsewhere.db").exists()  # and none was created on the way

@@ -97,3 +97,17 @@ def test_proxy_routes_are_off_with_no_serve_artifacts(make_app):
     client = make_app(serve_artifacts=False).test_client()
     response = client.get(f"{PROXY}/workspaces/default/x.txt")
     assert response.status_code == 404 and "--no-serve-artifacts" in response.json["message"]
+
+
+@pytest.mark.parametrize("name", ["page.html", "image.svg", "notes.txt"])
+def test_downloads_are_attachments_never_rendered_as_this_site(teams, name):
+    """An uploaded HTML or SVG file opened in a browser must not run as the server's own pages."""
+    path = f"workspaces/team-a/1/run/artifacts/{name}"
+    payload = b"<html><script>fetch('/api/2.0/mlflow/users/list')</script></html>"
+    assert teams.put(f"{PROXY}/{path}", data=payload, headers=_in("team-a")).status_code == 200
+    response = teams.get(f"{PROXY}/{path}", headers=_in("team-a"))
+    assert response.status_code == 200 and response.data == payload
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert name in response.headers["Content-Disposition"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]

@@ -40,12 +40,18 @@ def _local(path: str) -> str:
 
 
 def download_artifact(artifact_path: str):
-    """GET mlflow-artifacts/artifacts/<path>: the file's bytes."""
+    """GET mlflow-artifacts/artifacts/<path>: the file's bytes, as an attachment. An artifact is
+    anyone's upload: opened inline, an HTML or SVG file would run as this site, where the browser
+    holds the viewer's credentials, so it is never rendered here."""
     target = _local(artifact_path)
     if not os.path.isfile(target):
         raise NotFound(f"No artifact at '{artifact_path[:200]}'.")
     mimetype = mimetypes.guess_type(target)[0] or "application/octet-stream"
-    return send_file(target, mimetype=mimetype, conditional=True)
+    response = send_file(target, mimetype=mimetype, conditional=True, as_attachment=True,
+                         download_name=os.path.basename(target))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 def upload_artifact(artifact_path: str):
