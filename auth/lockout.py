@@ -45,8 +45,10 @@ def _ip(text: str):
 def client_address(peer: str | None, forwarded_for: str | None, trusted: tuple) -> str:
     """The client's address, believing X-Forwarded-For only as far as trusted proxies wrote it."""
     peer = peer or "unknown"
+    if not trusted or not forwarded_for:
+        return peer
     ip = _ip(peer)
-    if not trusted or ip is None or not any(ip in net for net in trusted) or not forwarded_for:
+    if ip is None or not any(ip in net for net in trusted):
         return peer
     for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
         hop_ip = _ip(hop)
