@@ -5,7 +5,6 @@ every worker enforces within a second."""
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
