@@ -65,9 +65,14 @@ def append(session: Session, action: str, target: str, outcome: str = SUCCESS, *
            actor: str | None = None, **details) -> None:
     """Add an event to the session's transaction (the caller commits it with its change)."""
     who, address = _who()
-    session.add(AuditEventRow(timestamp=int(time.time() * 1000), actor=(actor or who or "")[:255] or None,
-                              address=(address or "")[:64] or None, action=action, target=target[:512],
+    session.add(AuditEventRow(timestamp=int(time.time() * 1000), actor=_text(actor or who or "", 255),
+                              address=_text(address or "", 64), action=action, target=_text(target, 512) or "",
                               outcome=outcome, details=json.dumps(details, default=str, sort_keys=True)))
+
+
+def _text(value: str, limit: int) -> str | None:
+    """As stored: no database keeps a NUL in text (it is spelled out), and columns are bounded."""
+    return value.replace("\x00", "\\x00")[:limit] or None
 
 
 class RateLimit:

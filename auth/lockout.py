@@ -67,6 +67,11 @@ class Lockout:
     locked_until: int | None  # ms since the epoch
 
 
+def _key(username: str) -> str:
+    """The name as stored: no database keeps a NUL in text, so it is spelled out."""
+    return username.replace("\x00", "\\x00")[:255]
+
+
 def _now() -> int:
     return int(time.time() * 1000)
 
@@ -83,7 +88,7 @@ class LoginGuard:
         if not self.max_failures:
             return False
         with self.database.session() as session:
-            row = session.get(LoginFailureRow, (username[:255], address))
+            row = session.get(LoginFailureRow, (_key(username), address))
             if row is None:
                 return False
             now = _now()
@@ -96,9 +101,9 @@ class LoginGuard:
         if not self.max_failures:
             return False
         try:
-            return self._count(username[:255], address)
+            return self._count(_key(username), address)
         except IntegrityError:  # another worker counted the first failure at the same moment
-            return self._count(username[:255], address)
+            return self._count(_key(username), address)
 
     def _count(self, username: str, address: str) -> bool:
         now = _now()
@@ -124,7 +129,7 @@ class LoginGuard:
         """A right password from this address: its count starts over."""
         with self.database.session() as session:
             session.execute(delete(LoginFailureRow).where(
-                LoginFailureRow.username == username[:255], LoginFailureRow.address == address))
+                LoginFailureRow.username == _key(username), LoginFailureRow.address == address))
 
     def lockouts(self, username: str | None = None) -> list[Lockout]:
         """Current lockouts (of one user, when given)."""
