@@ -14,7 +14,7 @@ from auth.cache import ChangeWatch, CredentialCache, LockedCache
 from auth.grants import CachedGrants
 from auth.lockout import LoginGuard
 from auth.schema import migrate
-from auth.store import GRANTS, SIGN_INS, AuthStore
+from auth.store import GRANTS, PLACES, SIGN_INS, AuthStore
 from tracking import hostapi
 
 EXTENSION = "wsauth.auth"
@@ -66,7 +66,7 @@ class AuthLayer:
             self.credentials.clear()
         if scopes & {SIGN_INS, GRANTS}:
             self.grants.clear()
-        if GRANTS in scopes:
+        if PLACES in scopes:
             self.places.clear()
 
 

@@ -152,7 +152,10 @@ def can_view_workspace(access: Access, workspace: str) -> bool:
 def follow_resources(app: Flask, layer) -> None:
     """Keep grants and caches in step with the host's resources."""
 
-    def created(sender, kind, workspace, key, **_):
+    def created(sender, kind, workspace, key, **details):
+        if kind == "run":  # runs carry no grants; the next request on the run need not look it up
+            layer.places.put(("run", key), (workspace, str(details["experiment_id"])))
+            return
         user = g.get("auth_user")
         if user is not None:
             layer.store.grant_creator(kind, key, workspace, user.id, Permission.MANAGE)

@@ -3,9 +3,9 @@
 It returns plain values. Every change to what workers cache bumps one of two change counters in
 the same transaction, so that other workers can tell their caches are stale, and tells this
 worker at once (`on_change`): SIGN_INS for users (sign-ins, admin flags, and with a deleted user
-their grants), GRANTS for grants and for deleted workspaces and purged experiments (where
-resources live). Two counters, so that a busy server creating experiments (each one grants its
-creator MANAGE) does not flush every worker's sign-in cache. Each change also appends its audit
+their grants), GRANTS for grants, PLACES for deleted workspaces and purged experiments (where
+resources live). Separate counters, so that a busy server creating experiments (each one grants
+its creator MANAGE) does not flush every worker's sign-in and resource caches. Each change also appends its audit
 event (auth.audit) in the same transaction: no change without its record, nor the reverse.
 """
 
@@ -44,7 +44,7 @@ class Grant:
     workspace: str | None = None
 
 
-SIGN_INS, GRANTS = 1, 2  # the change counters (rows of auth_changes)
+SIGN_INS, GRANTS, PLACES = 1, 2, 3  # the change counters (rows of auth_changes)
 
 
 def _user(row: UserRow) -> User:
@@ -59,14 +59,15 @@ class AuthStore:
         self.on_change = on_change
 
     @contextmanager
-    def _changing(self, scope: int):
-        """A write that workers' caches depend on: it bumps the scope's change counter, and once
+    def _changing(self, *scopes: int):
+        """A write that workers' caches depend on: it bumps the scopes' change counters, and once
         committed tells this worker."""
         with self.database.session() as session:
             yield session
-            session.execute(update(ChangeCounterRow).where(ChangeCounterRow.id == scope)
+            session.execute(update(ChangeCounterRow).where(ChangeCounterRow.id.in_(scopes))
                             .values(counter=ChangeCounterRow.counter + 1))
-        self.on_change(scope)
+        for scope in scopes:
+            self.on_change(scope)
 
     def touch(self, scope: int) -> None:
         """Make every worker drop its caches of this scope (e.g. after a lockout)."""
@@ -303,7 +304,7 @@ class AuthStore:
 
     def forget_workspace(self, workspace: str) -> None:
         """Drop every grant of a deleted workspace (on it and on its models)."""
-        with self._changing(GRANTS) as session:
+        with self._changing(GRANTS, PLACES) as session:
             dropped = session.execute(delete(WorkspaceGrantRow).where(WorkspaceGrantRow.workspace == workspace)).rowcount
             dropped += session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace)).rowcount
             audit(session, "permission.deleted", f"workspace {workspace}", grants=dropped,
@@ -311,7 +312,7 @@ class AuthStore:
 
     def forget_experiments(self, experiment_ids: list[str]) -> int:
         """Drop the grants of purged experiments; returns how many went."""
-        with self._changing(GRANTS) as session:
+        with self._changing(GRANTS, PLACES) as session:
             dropped = session.execute(
                 delete(ExperimentGrantRow).where(ExperimentGrantRow.experiment_id.in_(experiment_ids))
             ).rowcount

@@ -205,3 +205,17 @@ def test_remembered_sign_ins_expire_after_the_ttl(make_auth_app, monkeypatch):
     time.sleep(1.2)
     assert ask().status_code == 200
     assert len(verified) == 2
+
+
+def test_grant_changes_keep_where_resources_live(world, monkeypatch):
+    """Creating an experiment grants its creator MANAGE: that must not drop every worker's
+    resource->workspace cache, which only deleted workspaces and purges make stale."""
+    app, client, experiment = world
+    layer = app.extensions["wsauth.auth"]
+    assert read(client, experiment) == 200
+    layer.places.put(("run", "r-sentinel"), ("team-a", "42"))
+    monkeypatch.setattr(layer.watch, "_interval", 0.0)
+    other_worker(app).set_workspace_grant("team-a", "alice", Permission.MANAGE)
+    assert read(client, experiment) == 200
+    assert layer.places.get(("run", "r-sentinel")) == ("team-a", "42")
+    assert layer.grants.workspace(layer.store.get_user("alice").id, "team-a") is Permission.MANAGE

@@ -119,6 +119,19 @@ def test_authorization_adds_no_statement(world, make_app):
         assert len(with_auth) == len(without), (route, with_auth, without)
 
 
+def test_logging_to_a_new_run_needs_no_lookup_of_where_it_lives(world):
+    """The benchmark's write: create a run, then log to it. Its place is known from its creation."""
+    app, client, ids, _ = world
+    bob = as_user("bob", "team-a")
+    app.extensions["wsauth.auth"].watch.catch_up()
+    run = client.post(f"{API}/runs/create", json={"experiment_id": ids[0]}, headers=bob).json["run"]["info"]["run_id"]
+    with counting(app) as statements:
+        response = client.post(f"{API}/runs/log-metric", headers=bob,
+                               json={"run_id": run, "key": "loss", "value": 0.5, "timestamp": 1})
+    assert response.status_code == 200
+    assert len(statements) == EXPECTED["log_metric"], statements
+
+
 def test_a_search_costs_the_same_whatever_its_size(world):
     """Visibility is one filter in the query: no permission query per listed experiment."""
     app, client, ids, run = world

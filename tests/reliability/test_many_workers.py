@@ -22,8 +22,8 @@ from tracking.store.db import normalise_uri
 
 pytestmark = needs_postgres
 WORKERS = 4
-# The issue asks for a minute of writing; CI runs a shorter stretch (set it to 60 to follow the issue).
-WRITE_SECONDS = float(os.environ.get("WSAUTH_RELIABILITY_WRITE_SECONDS", "20"))
+# A minute of writing, as the issue asks (WSAUTH_RELIABILITY_WRITE_SECONDS shortens it for a quick local run).
+WRITE_SECONDS = float(os.environ.get("WSAUTH_RELIABILITY_WRITE_SECONDS", "60"))
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,11 @@ def create_run():
         start_time=args["start_time"], run_name=args["run_name"] or None,
         tags=checks.tags("tag", args["tags"]),
     )
-    return {"run": wire.run(host().runs.create(current_workspace(), new))}
+    workspace = current_workspace()
+    run = host().runs.create(workspace, new)
+    hostapi.announce(hostapi.resource_created, kind="run", workspace=workspace, key=run.run_id,
+                     experiment_id=run.experiment_id)
+    return {"run": wire.run(run)}
 
 
 def get_run():

@@ -108,14 +108,30 @@ class ExperimentStore:
         comparisons = _parse(search_syntax.parse_filter, filter_string)
         orders = _parse(search_syntax.parse_order_by, order_by)
         offset = search.decode_token(page_token)
-        query = select(ExperimentRow).where(ExperimentRow.workspace == workspace)
+        # Plain rows, not ORM objects: a page may hold a thousand experiments, and building an
+        # object per experiment and per tag costs more than the queries themselves.
+        columns = [ExperimentRow.experiment_id, ExperimentRow.name, ExperimentRow.workspace,
+                   ExperimentRow.artifact_location, ExperimentRow.lifecycle_stage,
+                   ExperimentRow.creation_time, ExperimentRow.last_update_time]
+        query = select(*columns).where(ExperimentRow.workspace == workspace)
         query = query.where(*search.lifecycle_clause(ExperimentRow.lifecycle_stage, view_type))
         query = query.where(*search.experiment_clauses(comparisons))
-        query = query.where(*search.visible_clause(ExperimentRow.experiment_id, visible, _as_id))
+        query = query.where(*search.visible_clause(ExperimentRow.experiment_id, visible, _as_id,
+                                                   self.database.engine.dialect.name))
         query = query.order_by(*search.experiment_order(orders))
         with self.database.session() as session:
-            rows = list(session.scalars(query.offset(offset).limit(max_results + 1)))
-            items = [to_experiment(row) for row in rows[:max_results]]
+            rows = session.execute(query.offset(offset).limit(max_results + 1)).all()
+            page = rows[:max_results]
+            tags: dict[int, dict[str, str]] = {row.experiment_id: {} for row in page}
+            if page:
+                for experiment_id, key, value in session.execute(
+                        select(ExperimentTagRow.experiment_id, ExperimentTagRow.key, ExperimentTagRow.value)
+                        .where(ExperimentTagRow.experiment_id.in_(list(tags)))):
+                    tags[experiment_id][key] = value
+        items = [Experiment(experiment_id=str(row.experiment_id), name=row.name, workspace=row.workspace,
+                            artifact_location=row.artifact_location, lifecycle_stage=row.lifecycle_stage,
+                            creation_time=row.creation_time, last_update_time=row.last_update_time,
+                            tags=tags[row.experiment_id]) for row in page]
         token = search.encode_token(offset + max_results) if len(rows) > max_results else None
         return Page(items, token)
 

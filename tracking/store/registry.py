@@ -103,7 +103,7 @@ class RegistryStore:
         offset = search.decode_token(page_token)
         query = (select(RegisteredModelRow).where(RegisteredModelRow.workspace == workspace)
                  .where(*rsearch.model_clauses(comparisons)).order_by(*rsearch.model_order(orders))
-                 .where(*search.visible_clause(RegisteredModelRow.name, visible)))
+                 .where(*search.visible_clause(RegisteredModelRow.name, visible, str, self.database.engine.dialect.name)))
         with self.database.session() as session:
             rows = list(session.scalars(query.offset(offset).limit(max_results + 1)))
             items = _load_models(session, rows[:max_results])
@@ -210,7 +210,7 @@ class RegistryStore:
             .join(RegisteredModelRow, RegisteredModelRow.id == ModelVersionRow.model_id)
             .where(RegisteredModelRow.workspace == workspace)
             .where(*rsearch.version_clauses(comparisons)).order_by(*rsearch.version_order(orders))
-            .where(*search.visible_clause(RegisteredModelRow.name, visible))
+            .where(*search.visible_clause(RegisteredModelRow.name, visible, str, self.database.engine.dialect.name))
         )
         with self.database.session() as session:
             found = session.execute(query.offset(offset).limit(max_results + 1)).all()[: max_results + 1]

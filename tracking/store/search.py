@@ -10,7 +10,8 @@ import base64
 import binascii
 import json
 
-from sqlalchemy import String, and_, cast, exists, not_, or_, select
+from sqlalchemy import String, and_, any_, bindparam, cast, exists, func, literal_column, not_, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -52,13 +53,29 @@ def decode_token(token: str | None) -> int:
     return offset
 
 
-def visible_clause(column, visible, convert=str) -> list[ColumnElement]:
+# Above this many keys a visibility rule is bound as one parameter, not one per key: PostgreSQL
+# takes at most 65,535 parameters in a statement and SQLite 32,766, and a user may hold grants on
+# more experiments than that (every creator holds one on each of their experiments).
+MANY_KEYS = 500
+
+
+def visible_clause(column, visible, convert=str, dialect: str = "") -> list[ColumnElement]:
     """The WHERE clause of a plugin's visibility rule (tracking.hostapi.Visibility) on a key column."""
     if visible is None:
         return []
     if visible.only is not None:
-        return [column.in_([convert(key) for key in visible.only])]
-    return [column.not_in([convert(key) for key in visible.hidden])] if visible.hidden else []
+        return [_member(column, [convert(key) for key in visible.only], dialect)]
+    return [~_member(column, [convert(key) for key in visible.hidden], dialect)] if visible.hidden else []
+
+
+def _member(column, keys: list, dialect: str) -> ColumnElement:
+    """column IN keys, with a long list bound as one array (PostgreSQL) or JSON text (SQLite)."""
+    if len(keys) <= MANY_KEYS or dialect not in ("postgresql", "sqlite"):
+        return column.in_(keys)
+    if dialect == "postgresql":
+        return column == any_(bindparam("visible_keys", keys, type_=postgresql.ARRAY(column.type)))
+    listed = select(literal_column("value")).select_from(func.json_each(bindparam("visible_keys", json.dumps(keys))))
+    return column.in_(listed.scalar_subquery())
 
 
 def lifecycle_clause(column, view_type: str) -> list[ColumnElement]:
