@@ -42,7 +42,10 @@ class WorkspaceRow(Base):
 class ExperimentRow(Base):
     __tablename__ = "experiments"
     # AUTOINCREMENT: SQLite must never hand a purged experiment's id to a new one (old grants).
-    __table_args__ = (UniqueConstraint("workspace", "name"), {"sqlite_autoincrement": True})
+    # The listing index serves a workspace's searches, newest first, without sorting them all.
+    __table_args__ = (UniqueConstraint("workspace", "name"),
+                      Index("ix_experiments_listing", "workspace", "lifecycle_stage", "creation_time", "experiment_id"),
+                      {"sqlite_autoincrement": True})
 
     experiment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace: Mapped[str] = mapped_column(String(WORKSPACE_MAX), index=True, server_default="default")
