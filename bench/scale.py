@@ -11,6 +11,8 @@ background load touches every size alike; each figure is the median over the rou
 times the store calls behind a request directly, to show which cost grows.
 
 Needs the wsauth repository installed (it imports its models and stores), unlike bench/harness.py.
+The population is drawn in scale_population.py and written by scale_seeding.py; this module
+runs the servers, times the requests and writes the report.
 
     python bench/scale.py --sizes small,tenth,full
     python bench/scale.py --sizes small,full --database postgresql://user:pw@127.0.0.1:5432/postgres
@@ -22,7 +24,6 @@ import argparse
 import http.client
 import json
 import os
-import random
 import secrets
 import shutil
 import socket
@@ -32,383 +33,29 @@ import sys
 import tempfile
 import time
 from base64 import b64encode
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from auth import passwords
-from auth.models import ExperimentGrantRow, UserRow, WorkspaceGrantRow
-from auth.schema import migrate as migrate_auth
 from auth.store import AuthStore
-from tracking.artifacts import experiment_location, run_artifact_uri
-from tracking.settings import PROXY_ROOT
-from tracking.store import schema
+from scale_population import SIZES, Population, Size, draw
+from scale_seeding import database_bytes, fresh_database, seed
+from tracking.hostapi import Visibility
 from tracking.store.db import Database
 from tracking.store.experiments import ExperimentStore
-from tracking.store.models import (
-    ExperimentRow, ExperimentTagRow, LatestMetricRow, MetricRow, ParamRow, RunRow, RunTagRow, WorkspaceRow,
-)
-from tracking.hostapi import Visibility
 
 WSAUTH = str(Path(sys.executable).with_name("wsauth"))
 PASSWORD = "scale-bench-password"  # every seeded user's; hashed once
 ADMIN = "admin"
 API = "/api/2.0/mlflow"
-START_MS = 1_700_000_000_000
-
-
-@dataclass(frozen=True)
-class Size:
-    """How big a population is. `grants` counts workspace grants and experiment grants together."""
-
-    name: str
-    workspaces: int
-    users: int
-    experiments: int
-    grants: int
-
-    @property
-    def per_workspace(self) -> int:
-        return self.experiments // self.workspaces
-
-    @property
-    def workspaces_per_user(self) -> float:
-        return min(3.0, 0.15 * self.workspaces)
-
-
-SIZES = {
-    # the load harness's default population (bench/population.py): 10 workspaces, 50 users, 200 experiments
-    "small": Size("small", 10, 50, 200, 150),
-    "tenth": Size("tenth", 100, 1_000, 10_000, 20_000),
-    "full": Size("full", 1_000, 10_000, 100_000, 200_000),
-}
-
-# Workspace levels of ordinary users, and explicit levels on experiments inside and outside their
-# workspaces (inside they mostly narrow or widen the workspace grant; outside they open one experiment).
-WORKSPACE_LEVELS = {"READ": 30, "USE": 15, "EDIT": 30, "MANAGE": 10, "NO_PERMISSIONS": 15}
-INSIDE_LEVELS = {"NO_PERMISSIONS": 30, "READ": 30, "EDIT": 25, "MANAGE": 15}
-OUTSIDE_LEVELS = {"READ": 50, "USE": 15, "EDIT": 25, "MANAGE": 10}
-DELETED_SHARE = 0.03  # experiments in the deleted state (with their runs)
-PROBE_GRANTS = 20
 
 
 def log(message: str) -> None:
     """Progress goes to stderr; stdout carries only the JSON report."""
     print(message, file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------------------------
-# the population (pure: rows as dicts, drawn from a seeded generator)
-
-
-@dataclass
-class Population:
-    """Rows for every table, and the probe users' targets."""
-
-    tables: dict[str, list[dict]] = field(default_factory=dict)
-    probe_workspace: str = ""
-    targets: dict[str, list[str]] = field(default_factory=dict)  # kind -> experiment ids to cycle through
-    visible: dict[str, int] = field(default_factory=dict)  # probe user -> experiments it may see in the workspace
-
-    def add(self, table: str, row: dict) -> None:
-        self.tables.setdefault(table, []).append(row)
-
-    def counts(self) -> dict[str, int]:
-        return {name: len(rows) for name, rows in self.tables.items()}
-
-
-def _pick(rng: random.Random, weights: dict[str, int]) -> str:
-    return rng.choices(list(weights), list(weights.values()))[0]
-
-
-def workspace_name(index: int) -> str:
-    return f"team-{index:04d}"
-
-
-def draw(size: Size, seed: int, password_hash: str) -> Population:
-    """The whole population of a size; the same size and seed give the same rows."""
-    rng = random.Random(seed)
-    population = Population()
-    workspaces = [workspace_name(i) for i in range(size.workspaces)]
-    experiments = _draw_experiments(population, size, workspaces, rng)
-    users = [f"user-{i:05d}" for i in range(size.users - 2)]
-    for number, username in enumerate([*users, "probe-member", "probe-explicit"], start=1):
-        population.add("users", {"id": number, "username": username, "password_hash": password_hash,
-                                 "is_admin": False})
-    user_ids = {row["username"]: row["id"] for row in population.tables["users"]}
-    grants = Grants(population, user_ids)
-    _probe_grants(grants, workspaces, experiments, rng)
-    members = _draw_workspace_grants(grants, size, users, workspaces, rng)
-    _draw_experiment_grants(grants, size, users, workspaces, experiments, members, rng)
-    _draw_runs(population, experiments, members, rng)
-    return population
-
-
-def _draw_experiments(population: Population, size: Size, workspaces: list[str],
-                      rng: random.Random) -> dict[str, list[dict]]:
-    """size.per_workspace experiments in every workspace, ids from 1 (0 is the migration's Default)."""
-    by_workspace: dict[str, list[dict]] = {}
-    for w, workspace in enumerate(workspaces):
-        population.add("workspaces", {"name": workspace, "description": f"Scale benchmark team {w}",
-                                      "default_artifact_root": None})
-        for j in range(size.per_workspace):
-            experiment_id = 1 + w * size.per_workspace + j
-            created = START_MS + experiment_id * 1000 + rng.randrange(1000)
-            deleted = rng.random() < DELETED_SHARE
-            row = {
-                "experiment_id": experiment_id, "workspace": workspace, "name": f"experiment-{j:03d}",
-                "artifact_location": experiment_location(PROXY_ROOT, workspace, None, str(experiment_id), True),
-                "lifecycle_stage": "deleted" if deleted else "active", "creation_time": created,
-                "last_update_time": created + 5000 if deleted else created,
-                "deleted_time": created + 5000 if deleted else None,
-            }
-            population.add("experiments", row)
-            population.add("experiment_tags", {"experiment_id": experiment_id, "key": "mlflow.note.content",
-                                               "value": f"Experiment {j} of {workspace}"})
-            by_workspace.setdefault(workspace, []).append(row)
-    return by_workspace
-
-
-class Grants:
-    """Adds grant rows, at most one per (user, workspace) and per (user, experiment)."""
-
-    def __init__(self, population: Population, user_ids: dict[str, int]):
-        self.population, self.user_ids = population, user_ids
-        self.on_workspaces: dict[str, dict[str, str]] = {}
-        self.on_experiments: set[tuple[str, int]] = set()
-        self.workspace_grants = 0
-
-    def workspace(self, user: str, workspace: str, level: str) -> None:
-        mine = self.on_workspaces.setdefault(user, {})
-        if workspace not in mine:
-            mine[workspace] = level
-            self.workspace_grants += 1
-            self.population.add("workspace_permissions", {"workspace": workspace, "user_id": self.user_ids[user],
-                                                          "permission": level})
-
-    def experiment(self, user: str, experiment_id: int, level: str) -> bool:
-        if (user, experiment_id) in self.on_experiments:
-            return False
-        self.on_experiments.add((user, experiment_id))
-        self.population.add("experiment_permissions", {
-            "id": len(self.on_experiments), "experiment_id": str(experiment_id),
-            "user_id": self.user_ids[user], "permission": level})
-        return True
-
-    def count(self) -> int:
-        return self.workspace_grants + len(self.on_experiments)
-
-
-def _probe_grants(grants: Grants, workspaces: list[str], experiments: dict[str, list[dict]],
-                  rng: random.Random) -> None:
-    """The two measured users have the same profile at every size: a workspace reader with
-    PROBE_GRANTS explicit grants (a few inside the workspace, hiding or widening), and a user who
-    sees the workspace only through PROBE_GRANTS explicit READ grants (half of them inside)."""
-    probe = workspaces[len(workspaces) // 2]
-    population = grants.population
-    population.probe_workspace = probe
-    active = [row["experiment_id"] for row in experiments[probe] if row["lifecycle_stage"] == "active"]
-    rng.shuffle(active)
-    elsewhere = [row["experiment_id"] for w in workspaces if w != probe for row in experiments[w]
-                 if row["lifecycle_stage"] == "active"]
-    others = rng.sample([w for w in workspaces if w != probe], 2)
-    for workspace, level in ((probe, "READ"), (others[0], "USE"), (others[1], "EDIT")):
-        grants.workspace("probe-member", workspace, level)
-    hidden, widened, plain = active[:2], active[2:4], active[4:]
-    for experiment_id in hidden:
-        grants.experiment("probe-member", experiment_id, "NO_PERMISSIONS")
-    for experiment_id in widened:
-        grants.experiment("probe-member", experiment_id, "EDIT")
-    for n, experiment_id in enumerate(rng.sample(elsewhere, PROBE_GRANTS - 4)):
-        grants.experiment("probe-member", experiment_id, ("READ", "USE", "EDIT", "MANAGE")[n % 4])
-    half = PROBE_GRANTS // 2
-    grants.workspace("probe-explicit", others[0], "READ")
-    granted = plain[:half]
-    for experiment_id in granted + rng.sample(elsewhere, PROBE_GRANTS - half):
-        grants.experiment("probe-explicit", experiment_id, "READ")
-    # get: readable through the workspace grant alone; get_explicit: through an explicit grant;
-    # denied: in a workspace the user has no grant on, without an explicit grant
-    population.targets = {"get": [str(i) for i in plain[:20]],
-                          "get_explicit": [str(i) for i in granted],
-                          "denied": [str(i) for i in plain[half:half + 20]]}
-    population.visible = {"probe-member": len(active) - len(hidden), "probe-explicit": len(granted)}
-
-
-def _draw_workspace_grants(grants: Grants, size: Size, users: list[str], workspaces: list[str],
-                           rng: random.Random) -> dict[str, list[str]]:
-    """Every user is a member of 1 to 2m-1 workspaces (m on average), at any level; returns the
-    members of each workspace who may create experiments in it (EDIT, MANAGE)."""
-    spread = max(1, round(2 * size.workspaces_per_user - 1))
-    creators: dict[str, list[str]] = {}
-    for user in users:
-        for workspace in rng.sample(workspaces, min(len(workspaces), 1 + rng.randrange(spread))):
-            level = _pick(rng, WORKSPACE_LEVELS)
-            grants.workspace(user, workspace, level)
-            if level in ("EDIT", "MANAGE"):
-                creators.setdefault(workspace, []).append(user)
-    return creators
-
-
-def _draw_experiment_grants(grants: Grants, size: Size, users: list[str], workspaces: list[str],
-                            experiments: dict[str, list[dict]], creators: dict[str, list[str]],
-                            rng: random.Random) -> None:
-    """Fill the grant budget: first creators' MANAGE (about half the explicit grants, at most one per
-    experiment), then explicit grants of users inside and outside their workspaces."""
-    budget = max(0, size.grants - grants.count())
-    wanted_creators = min(size.experiments, budget // 2)
-    pool = [row for rows in experiments.values() for row in rows]
-    for row in rng.sample(pool, wanted_creators):
-        candidates = creators.get(row["workspace"])
-        if candidates:
-            grants.experiment(rng.choice(candidates), row["experiment_id"], "MANAGE")
-    while grants.count() < size.grants:
-        user = rng.choice(users)
-        if rng.random() < 0.5:
-            workspace, levels = rng.choice(list(grants.on_workspaces[user])), INSIDE_LEVELS
-        else:
-            workspace, levels = rng.choice(workspaces), OUTSIDE_LEVELS
-        grants.experiment(user, rng.choice(experiments[workspace])["experiment_id"], _pick(rng, levels))
-
-
-def _draw_runs(population: Population, experiments: dict[str, list[dict]], creators: dict[str, list[str]],
-               rng: random.Random) -> None:
-    """One finished run per experiment, with its name and user tags, two params and one metric."""
-    for workspace, rows in experiments.items():
-        for row in rows:
-            run_id = f"{rng.getrandbits(128):032x}"
-            user = rng.choice(creators.get(workspace) or ["user-00000"])
-            start = row["creation_time"] + 1000
-            population.add("runs", {
-                "run_uuid": run_id, "experiment_id": row["experiment_id"], "name": f"run-{row['experiment_id']}",
-                "user_id": user, "status": "FINISHED", "start_time": start, "end_time": start + 60_000,
-                "lifecycle_stage": row["lifecycle_stage"], "deleted_time": row["deleted_time"],
-                "artifact_uri": run_artifact_uri(row["artifact_location"], run_id)})
-            for key, value in (("mlflow.runName", f"run-{row['experiment_id']}"), ("mlflow.user", user)):
-                population.add("tags", {"run_uuid": run_id, "key": key, "value": value})
-            for key, value in (("learning_rate", f"{rng.choice([0.1, 0.01, 0.001])}"),
-                               ("batch_size", str(rng.choice([32, 64, 128])))):
-                population.add("params", {"run_uuid": run_id, "key": key, "value": value})
-            point = {"run_uuid": run_id, "key": "loss", "value": round(rng.random(), 6),
-                     "timestamp": start + 30_000, "step": 0, "is_nan": False}
-            population.add("metrics", dict(point))
-            population.add("latest_metrics", point)
-
-
-# --------------------------------------------------------------------------------------------
-# the database
-
-
-TABLES = {
-    "workspaces": WorkspaceRow, "experiments": ExperimentRow, "experiment_tags": ExperimentTagRow,
-    "runs": RunRow, "tags": RunTagRow, "params": ParamRow, "metrics": MetricRow,
-    "latest_metrics": LatestMetricRow, "users": UserRow, "workspace_permissions": WorkspaceGrantRow,
-    "experiment_permissions": ExperimentGrantRow,
-}
-
-
-def fresh_database(base: str | None, size: str, folder: Path) -> str:
-    """An empty database for one size: a new SQLite file in `folder`, or a new PostgreSQL
-    database next to the one `base` names (dropped first when it exists)."""
-    if not base:
-        path = folder / f"scale-{size}.db"
-        for suffix in ("", "-wal", "-shm", ".migration-lock"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    url = make_url(base)
-    if url.get_backend_name() != "postgresql":
-        raise SystemExit(f"--database must be a PostgreSQL URI, not {url.get_backend_name()}")
-    name = f"wsauth_scale_{size}"
-    admin = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def seed(uri: str, population: Population) -> dict[str, float]:
-    """Migrate the empty database (tracking, then auth) and bulk-insert the population; returns
-    how long each step took."""
-    timings = {}
-    started = time.perf_counter()
-    database = Database(uri)
-    try:
-        schema.upgrade(database.engine)
-        migrate_auth(database)
-        timings["migrate_seconds"] = time.perf_counter() - started
-        started = time.perf_counter()
-        with database.engine.connect() as connection:
-            if connection.dialect.name == "sqlite":
-                # Outside the transaction, for this connection only: the rows are consistent by
-                # construction, and a large page cache keeps the indexes in memory while they grow.
-                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-                connection.exec_driver_sql("PRAGMA cache_size=-262144")
-                connection.commit()
-            with connection.begin():
-                for name, model in TABLES.items():
-                    insert_rows(connection, model.__table__, in_key_order(model, population.tables.get(name, [])))
-                if connection.dialect.name == "postgresql":
-                    _advance_sequences(connection)
-        timings["insert_seconds"] = time.perf_counter() - started
-        if database.engine.dialect.name == "postgresql":
-            started = time.perf_counter()
-            with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.execute(text("ANALYZE"))  # what autovacuum would soon do after bulk loads
-            timings["analyze_seconds"] = time.perf_counter() - started
-    finally:
-        database.dispose()
-    return timings
-
-
-def in_key_order(model, rows: list[dict]) -> list[dict]:
-    """Rows sorted by primary key: appending to an index is much cheaper than inserting at random
-    places (run ids are random)."""
-    columns = [column.name for column in model.__table__.primary_key.columns]
-    if not rows or not all(c in rows[0] for c in columns):
-        return rows
-    return sorted(rows, key=lambda row: tuple(row[c] for c in columns))
-
-
-def insert_rows(connection: Connection, table, rows: list[dict]) -> None:
-    """Bulk insert through the driver (COPY on PostgreSQL, executemany on SQLite): SQLAlchemy's
-    per-row parameter handling would cost more than the database's own work."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    values = ([row[c] for c in columns] for row in rows)
-    driver = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        with driver.cursor().copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in values:
-                copy.write_row(row)
-    elif connection.dialect.name == "sqlite":
-        driver.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                           f"VALUES ({', '.join('?' for _ in columns)})", values)
-    else:
-        connection.execute(insert(table), rows)
-
-
-def _advance_sequences(connection: Connection) -> None:
-    # Explicit ids do not move PostgreSQL's sequences; the server's next insert must not collide.
-    for table, column in (("experiments", "experiment_id"), ("users", "id"), ("experiment_permissions", "id"),
-                          ("metrics", "id")):
-        connection.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
-            f"(SELECT COALESCE(MAX({column}), 0) + 1 FROM {table}), false)"))
-
-
-def database_bytes(uri: str) -> int:
-    """The size of the database on disk."""
-    url = make_url(uri)
-    if url.get_backend_name() == "sqlite":
-        return sum(os.path.getsize(p) for p in (url.database, f"{url.database}-wal") if os.path.exists(p))
-    engine = create_engine(url.set(drivername="postgresql+psycopg"))
-    with engine.connect() as connection:
-        value = connection.execute(text("SELECT pg_database_size(current_database())")).scalar()
-    engine.dispose()
-    return int(value)
 
 
 # --------------------------------------------------------------------------------------------
