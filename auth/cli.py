@@ -84,10 +84,7 @@ def unlock_command(auth_config: str, username: str, address: str | None) -> None
     settings, database = _open(auth_config)
     try:
         cleared = LoginGuard(database, settings.login_max_failures, settings.login_lockout_seconds).clear(username, address)
-        with database.session() as session:
-            from auth.audit import append
-
-            append(session, "login.unlocked", f"user {username}", address=address, cleared=cleared)
+        AuditLog(database, 0).record("login.unlocked", f"user {username}", address=address, cleared=cleared)
     finally:
         database.dispose()
     click.echo(f"Cleared {cleared} lockout record(s) of user '{username}'.")
