@@ -106,19 +106,26 @@ class ChangeWatch:
     bound. A failed read raises (the request fails closed) and is retried by the next request."""
 
     def __init__(self, read_counters: Callable[[], dict[int, int]],
-                 on_change: Callable[[frozenset[int]], None], interval: float = 1.0):
+                 on_change: Callable[[frozenset[int]], None], interval: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic):
         self._read, self._on_change, self._interval = read_counters, on_change, interval
+        self._clock = clock
         self._seen: dict[int, int] | None = None
-        self._checked = 0.0
+        # None until the first read: the first check always reads, however small the clock is
+        # (time.monotonic() counts from boot on Linux, so it can be below the interval).
+        self._checked: float | None = None
         self._lock = threading.Lock()
 
+    def _is_due(self, now: float) -> bool:
+        return self._checked is None or now - self._checked >= self._interval
+
     def poll(self) -> None:
-        """Check the counters if the interval has passed."""
-        now = time.monotonic()
-        if now - self._checked < self._interval:
+        """Check the counters if the interval has passed (always, the first time)."""
+        now = self._clock()
+        if not self._is_due(now):
             return
         with self._lock:
-            if now - self._checked < self._interval:
+            if not self._is_due(now):
                 return
             counters = self._read()
             previous, self._seen, self._checked = self._seen, counters, now
@@ -129,7 +136,7 @@ class ChangeWatch:
 
     def catch_up(self) -> None:
         """Read the counters now (reacting to any move), whatever the interval."""
-        self._checked = 0.0
+        self._checked = None
         self.poll()
 
     def changed_here(self, scope: int) -> None:

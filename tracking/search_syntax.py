@@ -30,6 +30,9 @@ MAX_FILTER_LENGTH = 20_000
 MAX_COMPARISONS = 100
 MAX_IN_VALUES = 1_000
 MAX_ORDER_BY_CLAUSES = 100
+# Tokens of one filter: 100 comparisons, one of them a full IN list, fit with room to spare. The
+# lexer stops at the limit, so the parser never sees more (the work is bounded by size, not time).
+MAX_TOKENS = 2 * MAX_IN_VALUES + 8 * MAX_COMPARISONS
 
 NUMERIC_OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
 STRING_OPERATORS = ("=", "!=", "LIKE", "ILIKE")
@@ -152,6 +155,9 @@ class _Lexer:
                             f"at position {control.start()}; remove it")
         found = []
         while (token := self._next()) is not None:
+            if len(found) == MAX_TOKENS:
+                raise self.fail(f"more than {MAX_TOKENS} words, values and symbols; "
+                                "narrow the search")
             found.append(token)
         return found + [_Token("end", "", None, len(self.text))]
 

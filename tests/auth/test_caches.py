@@ -104,18 +104,28 @@ def test_a_workspace_deleted_by_another_worker_is_forgotten(world, monkeypatch):
     assert read(client, experiment) == 403
 
 
-def test_the_change_counters_are_read_at_most_once_per_interval():
+@pytest.mark.parametrize("boot_clock", [0.0, 0.5, 3599.0, 10_000_000.0])
+def test_the_change_counters_are_read_at_most_once_per_interval(boot_clock):
+    # The clock is the machine's uptime: a host that booted minutes ago has a small one, and the
+    # first check must read the counters all the same (issue 10).
+    now = [boot_clock]
     reads, changes = [], []
     counters = {SIGN_INS: 0, GRANTS: 0}
-    watch = ChangeWatch(lambda: reads.append(1) or dict(counters), changes.append, interval=3600)
+    watch = ChangeWatch(lambda: reads.append(1) or dict(counters), changes.append,
+                        interval=3600, clock=lambda: now[0])
     for _ in range(100):
         watch.poll()
     assert len(reads) == 1
     counters[GRANTS] += 1
+    now[0] += 3599
     watch.poll()
     assert changes == []  # not read again within the interval
-    watch.catch_up()
+    now[0] += 1
+    watch.poll()
     assert changes == [frozenset({GRANTS})] and len(reads) == 2
+    counters[SIGN_INS] += 1
+    watch.catch_up()
+    assert changes[-1] == frozenset({SIGN_INS}) and len(reads) == 3
 
 
 def test_a_failed_counter_read_fails_the_request_and_is_retried():

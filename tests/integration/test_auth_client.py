@@ -125,9 +125,12 @@ def test_update_user_password(server, admin, new_user, monkeypatch):
     assert signs_in(server, user) == 200  # now remembered by the worker's credential cache
     new = Account(user.name, f"new-{uuid.uuid4().hex}")
     admin.update_user_password(user.name, new.password)
-    changed = time.monotonic()
-    while signs_in(server, user) != 401:  # the old password stops working within 1 s
-        assert time.monotonic() - changed < 1.0, "the old password still works 1 s after the change"
+    # Other workers drop the old password at their next counter read, at most a second later
+    # (the bound itself is tested with a fake clock in tests/auth/test_caches.py); the deadline
+    # here only keeps a broken server from hanging the test.
+    deadline = time.monotonic() + 30
+    while signs_in(server, user) != 401:
+        assert time.monotonic() < deadline, "the old password still works 30 s after the change"
         time.sleep(0.05)
     assert signs_in(server, new) == 200
 
