@@ -135,7 +135,29 @@ def _describe_http_error(exc: HTTPException) -> str:
     return exc.description or exc.name
 
 
+# Errors a database raises because of a statement's own size or shape, not because it is down:
+# PostgreSQL's class 54 (program limit exceeded: stack depth, too many columns or arguments) and
+# SQLite's limits. They are the request's fault (a 400), never a 503 telling an operator the
+# database is down.
+_SQLITE_LIMITS = ("too many", "too large", "too big", "parser stack overflow", "too complex",
+                  "at most 64 tables")
+
+
+def _is_statement_limit(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if isinstance(state, str):
+        return state.startswith("54")
+    return type(orig).__module__.startswith("sqlite3") and any(
+        words in str(orig).lower() for words in _SQLITE_LIMITS)
+
+
 def _database_error(exc: DBAPIError):
+    if _is_statement_limit(exc):
+        log.warning("a request exceeded a database limit: %s", str(exc.orig).split("\n")[0][:200])
+        return error_body(400, "INVALID_PARAMETER_VALUE",
+                          "The request is too large or complex for the database (too many filters, "
+                          "ordering keys or values); make it smaller.")
     if isinstance(exc, DataError):  # e.g. a value longer than MySQL's 64 KB TEXT: the request's fault
         return error_body(400, "INVALID_PARAMETER_VALUE",
                           "A value of the request does not fit the database (too long or out of range); "

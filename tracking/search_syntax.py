@@ -156,7 +156,7 @@ class _Lexer:
         found = []
         while (token := self._next()) is not None:
             if len(found) == MAX_TOKENS:
-                raise self.fail(f"more than {MAX_TOKENS} words, values and symbols; "
+                raise self.fail(f"more than {MAX_TOKENS} words, values and symbols (the limit); "
                                 "narrow the search")
             found.append(token)
         return found + [_Token("end", "", None, len(self.text))]

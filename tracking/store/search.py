@@ -231,10 +231,13 @@ def _run_order_column(query, o: OrderBy, i: int):
         if column is None:
             raise InvalidParameter(f"Cannot order runs by attribute '{o.key}'.")
         return column, query
+    # A correlated scalar subquery per clause, not a join: SQLite's planner crashed the worker
+    # (SIGSEGV) on 32-62 joined order_by subqueries (issue 10). A run has at most one value per
+    # key, so the subquery yields one row or none (NULL, sorted last).
     model = {"metric": LatestMetricRow, "param": ParamRow, "tag": RunTagRow}[o.kind]
-    child = select(model.run_uuid, model.value).where(model.key == o.key).subquery(f"order_{i}")
-    query = query.outerjoin(child, child.c.run_uuid == RunRow.run_uuid)
-    return child.c.value, query
+    value = (select(model.value).where(model.run_uuid == RunRow.run_uuid, model.key == o.key)
+             .correlate(RunRow).scalar_subquery().label(f"order_{i}"))
+    return value, query
 
 
 def all_of(clauses: list[ColumnElement]) -> ColumnElement:
