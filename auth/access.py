@@ -93,9 +93,7 @@ def _source_run() -> str | None:
     run_id, source = fields.get("run_id"), fields.get("source")
     if isinstance(run_id, str) and run_id:
         return run_id
-    if isinstance(source, str) and source.startswith("runs:/"):
-        return source[len("runs:/"):].lstrip("/").split("/", 1)[0] or None
-    return None
+    return hostapi.run_of_source(source) if isinstance(source, str) else None
 
 
 def _request_fields():

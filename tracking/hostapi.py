@@ -18,6 +18,7 @@ from tracking.errors import (
     NotFound, PermissionDenied, Unauthenticated, Unavailable, error_body,
 )
 from tracking.api.params import Field, body, read
+from tracking.model_sources import run_of_source
 from tracking.state import current_workspace, host
 from tracking.store.db import NAMING_CONVENTION, Database
 from tracking.store.schema import Migrations, SchemaError, register, upgrade
@@ -30,7 +31,7 @@ __all__ = [
     "body", "read", "Database", "NAMING_CONVENTION", "Migrations", "SchemaError", "register", "upgrade",
     "prepare_schema", "current_workspace", "workspace_as_seen_by_outsiders", "workspaces_enabled",
     "DEFAULT_WORKSPACE", "workspace_of", "model_exists", "Visibility", "restrict", "visibility", "signals",
-    "add_ready_database",
+    "add_ready_database", "run_of_source",
 ]
 
 DEFAULT_WORKSPACE = workspaces.DEFAULT_WORKSPACE

@@ -23,13 +23,27 @@ def storage_location(workspace: str, source: str, run_id: str | None) -> tuple[s
     if not source.strip():
         raise InvalidParameter("Model version source must not be empty; send where the model's files are, "
                                "e.g. runs:/<run_id>/model.")
-    if source.startswith(RUNS_SCHEME):
-        return _from_run_uri(workspace, source, run_id)
+    if is_run_uri(source):
+        return _from_run_uri(workspace, source.lstrip(), run_id)
     if run_id:
         host().runs.get(workspace, run_id)
     if urlparse(source).scheme == PROXY_SCHEME:
         _check_proxied(source, workspace)
     return source, run_id
+
+
+def is_run_uri(source: str) -> bool:
+    """Whether a source is a runs:/ URI, as a client reads it: schemes are case-insensitive
+    (RUNS:/ is runs:/) and leading blanks do not count (issue 10: an upper-case scheme slipped
+    past the run checks)."""
+    return source.lstrip()[:len(RUNS_SCHEME)].lower() == RUNS_SCHEME
+
+
+def run_of_source(source: str) -> str | None:
+    """The run id of a runs:/ source, or None for any other source."""
+    if not is_run_uri(source):
+        return None
+    return source.lstrip()[len(RUNS_SCHEME):].lstrip("/").split("/", 1)[0] or None
 
 
 def _from_run_uri(workspace: str, source: str, run_id: str | None) -> tuple[str, str]:

@@ -108,6 +108,11 @@ def test_review_findings_stay_fixed(auth_client, make_user):
     made = auth_client.post("/api/2.0/mlflow/model-versions/create",
                             json={"name": "cm", "source": f"runs:/{run}/model"}, headers=as_user(editor, "team-z"))
     assert made.status_code == 403
+    for spelling in ("RUNS:/", "Runs:/", " runs:/", "\trUnS:/"):  # clients lowercase schemes
+        sneaky = auth_client.post("/api/2.0/mlflow/model-versions/create",
+                                  json={"name": "cm", "source": f"{spelling}{run}/model"},
+                                  headers=as_user(editor, "team-z"))
+        assert sneaky.status_code == 403, (spelling, sneaky.json)
     missing = auth_client.post("/api/2.0/mlflow/model-versions/create",
                                json={"name": "cm", "source": "runs:/" + "f" * 32 + "/model"}, headers=as_user(editor, "team-z"))
     assert missing.status_code == 404  # an unknown run in a readable workspace: the handler's 404

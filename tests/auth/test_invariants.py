@@ -176,12 +176,17 @@ def test_logged_model_search_says_nothing_about_other_experiments(world):
             assert (response.status_code, response.json) == (200, {"models": []})
 
 
-def test_a_run_of_another_workspace_cannot_become_a_model_version(world):
+@pytest.mark.parametrize("scheme", ["runs:/", "RUNS:/", "Runs:/", "  runs:/"])
+def test_a_run_of_another_workspace_cannot_become_a_model_version(world, scheme):
     _, client, a, _, _ = world
-    admin_post(client, f"{API}/registered-models/create", {"name": "bobs-model"}, "team-b")
-    response = client.post(f"{API}/model-versions/create", json={"name": "bobs-model", "source": f"runs:/{a.run}/model"},
+    name = f"bobs-model-{uuid.uuid4().hex[:8]}"
+    admin_post(client, f"{API}/registered-models/create", {"name": name}, "team-b")
+    response = client.post(f"{API}/model-versions/create", json={"name": name, "source": f"{scheme}{a.run}/model"},
                            headers=as_user("bob", "team-b"))
     assert response.status_code == 404 and response.json["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    listed = client.get(f"{API}/model-versions/search", query_string={"filter": f"name = '{name}'"},
+                        headers=as_user("bob", "team-b"))
+    assert listed.json.get("model_versions", []) == []  # nothing was stored
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
