@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import base64
 import json
+from contextlib import contextmanager
+from typing import Callable
 
 from flask import Flask, g, request
 
 from auth import passwords
 from auth.permissions import Permission
-from auth.store import Grant, User
+from auth.store import Grant, UnknownUser, User, missing_grant, missing_workspace_grant
 from tracking import hostapi
 from tracking.hostapi import Field, InvalidParameter, InvalidState, NotFound, read
 
@@ -173,18 +175,21 @@ def _grant_routes(kind: str, key_field: Field, response_key: str, render):
 
     def get():
         args, key, workspace = _target(kind, (key_field, USERNAME))
-        return {response_key: render(_layer().store.get_grant(kind, key, workspace, args["username"]))}
+        with _hiding_unknown_users(missing_grant, kind, key, workspace, args["username"]):
+            return {response_key: render(_layer().store.get_grant(kind, key, workspace, args["username"]))}
 
     def update():
         args, key, workspace = _target(kind, (key_field, USERNAME, PERMISSION))
         _check_manager_untouched(args["username"])
-        _layer().store.update_grant(kind, key, workspace, args["username"], _permission(args["permission"]))
+        with _hiding_unknown_users(missing_grant, kind, key, workspace, args["username"]):
+            _layer().store.update_grant(kind, key, workspace, args["username"], _permission(args["permission"]))
         return {}
 
     def delete():
         args, key, workspace = _target(kind, (key_field, USERNAME))
         _check_manager_untouched(args["username"])
-        _layer().store.delete_grant(kind, key, workspace, args["username"])
+        with _hiding_unknown_users(missing_grant, kind, key, workspace, args["username"]):
+            _layer().store.delete_grant(kind, key, workspace, args["username"])
         return {}
 
     return create, get, update, delete
@@ -210,6 +215,18 @@ def workspaces_off() -> hostapi.EndpointNotFound:
 
 def _is_delegate() -> bool:
     return not g.auth_user.is_admin
+
+
+@contextmanager
+def _hiding_unknown_users(missing: Callable[..., NotFound], *about):
+    """To a non-admin, a user who does not exist looks like a user without the grant: reading
+    grants must not tell which usernames exist (issue 10). Admins keep the precise message."""
+    try:
+        yield
+    except UnknownUser:
+        if not _is_delegate():
+            raise
+        raise missing(*about) from None
 
 
 def list_workspace_permissions(workspace_name: str):
@@ -239,7 +256,8 @@ def delete_workspace_permission(workspace_name: str):
     username = read(USERNAME)["username"]
     if _is_delegate():
         _check_delegation(workspace, username, None)
-    _layer().store.delete_workspace_grant(workspace, username)
+    with _hiding_unknown_users(missing_workspace_grant, workspace, username):
+        _layer().store.delete_workspace_grant(workspace, username)
     return "", 204
 
 

@@ -25,6 +25,10 @@ from auth.permissions import Permission
 from tracking.hostapi import AlreadyExists, Database, NotFound, upsert
 
 
+class UnknownUser(NotFound):
+    """No user has this name (the API hides the difference from non-admins)."""
+
+
 @dataclass(frozen=True)
 class User:
     id: int
@@ -132,7 +136,7 @@ class AuthStore:
     def _user_row(self, session: Session, username: str) -> UserRow:
         row = session.scalar(select(UserRow).where(UserRow.username == username))
         if row is None:
-            raise NotFound(f"User with username={username} not found")
+            raise UnknownUser(f"User with username={username} not found")
         return row
 
     # resource grants ----------------------------------------------------------------------------
@@ -161,7 +165,7 @@ class AuthStore:
             user = self._user_row(session, username)
             row = session.scalar(select(model).filter_by(**where, user_id=user.id))
             if row is None:
-                raise _missing_grant(kind, key, workspace, username)
+                raise missing_grant(kind, key, workspace, username)
             return Grant(user.id, username, Permission[row.permission], key, workspace)
 
     def update_grant(self, kind: str, key: str, workspace: str | None, username: str,
@@ -172,7 +176,7 @@ class AuthStore:
             user = self._user_row(session, username)
             before = session.scalar(select(model.permission).filter_by(**where, user_id=user.id))
             if before is None:
-                raise _missing_grant(kind, key, workspace, username)
+                raise missing_grant(kind, key, workspace, username)
             session.execute(update(model).filter_by(**where, user_id=user.id).values(permission=permission.name))
             audit(session, "permission.updated", _target(kind, key, workspace), username=username,
                   before=before, after=permission.name)
@@ -184,7 +188,7 @@ class AuthStore:
             user = self._user_row(session, username)
             before = session.scalar(select(model.permission).filter_by(**where, user_id=user.id))
             if before is None:
-                raise _missing_grant(kind, key, workspace, username)
+                raise missing_grant(kind, key, workspace, username)
             session.execute(delete(model).filter_by(**where, user_id=user.id))
             audit(session, "permission.deleted", _target(kind, key, workspace), username=username,
                   before=before, after=None)
@@ -253,7 +257,7 @@ class AuthStore:
             before = session.scalar(select(WorkspaceGrantRow.permission).where(
                 WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id))
             if before is None:
-                raise NotFound(f"Workspace permission does not exist for workspace='{workspace}', username='{username}'")
+                raise missing_workspace_grant(workspace, username)
             session.execute(delete(WorkspaceGrantRow).where(
                 WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id))
             audit(session, "permission.deleted", f"workspace {workspace}", username=username, before=before, after=None)
@@ -341,7 +345,13 @@ def _describe(kind: str, key: str, workspace: str | None) -> str:
     return f"experiment_id={key}" if kind == "experiment" else f"workspace={workspace}, name={key}"
 
 
-def _missing_grant(kind: str, key: str, workspace: str | None, username: str) -> NotFound:
+def missing_workspace_grant(workspace: str, username: str) -> NotFound:
+    """The 404 of a workspace grant that does not exist."""
+    return NotFound(f"Workspace permission does not exist for workspace='{workspace}', username='{username}'")
+
+
+def missing_grant(kind: str, key: str, workspace: str | None, username: str) -> NotFound:
+    """The 404 of an explicit grant that does not exist."""
     where = f"experiment_id={key}" if kind == "experiment" else f"workspace={workspace}, name={key}"
     return NotFound(f"{_label(kind)} permission with {where} and username={username} not found")
 

@@ -427,3 +427,36 @@ def test_bad_input_on_the_user_workspace_permissions_endpoint(world):
     assert_error(client.get(path, query_string={"username": "ghost"}, headers=admin_headers()), 404,
                  "RESOURCE_DOES_NOT_EXIST", "User with username=ghost not found")
     assert client.get(path, query_string={"username": "target"}, headers=admin_headers()).json == {"permissions": []}
+
+
+@pytest.mark.parametrize("kind", ["experiment", "registered_model"])
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+def test_a_resource_owner_cannot_tell_which_usernames_exist(world, kind, method):
+    # Anyone who may create an experiment owns it (MANAGE) and so may call its permission
+    # endpoints: a real user without a grant and a missing user must look the same (issue 10).
+    client, experiment_id = world
+    key = {"experiment_id": experiment_id} if kind == "experiment" else {"name": "owned-model"}
+    path = f"{API}/{'experiments' if kind == 'experiment' else 'registered-models'}/permissions/"
+    path += {"GET": "get", "PATCH": "update", "DELETE": "delete"}[method]
+    answers = []
+    for username in ("target", f"nobody-{uuid.uuid4().hex[:8]}"):
+        data = {**key, "username": username, **({"permission": "READ"} if method == "PATCH" else {})}
+        response = send(client, method, path, data, as_user("owner", TEAM))
+        message = response.json["message"].replace(username, "<name>")
+        answers.append((response.status_code, response.json["error_code"], message))
+    assert answers[0] == answers[1] and answers[0][0] == 404, answers
+    # an admin still learns which it is
+    missing = send(client, method, path, {**key, "username": "nobody-at-all",
+                                          **({"permission": "READ"} if method == "PATCH" else {})}, as_user(None, TEAM))
+    assert "User with username=nobody-at-all not found" in missing.json["message"]
+
+
+def test_a_workspace_manager_cannot_tell_which_usernames_exist(world, team):
+    client, _ = world
+    workspace, manager = team
+    answers = []
+    for username in ("target", f"nobody-{uuid.uuid4().hex[:8]}"):
+        response = client.delete(f"{WS_API}/workspaces/{workspace}/permissions",
+                                 query_string={"username": username}, headers=as_user(manager))
+        answers.append((response.status_code, response.json["message"].replace(username, "<name>")))
+    assert answers[0] == answers[1] and answers[0][0] == 404, answers
