@@ -7,6 +7,7 @@ from importlib.metadata import entry_points
 from flask import Flask
 
 from tracking.api.routes import register_routes
+from tracking.connections import register_body_draining
 from tracking.errors import register_error_handlers
 from tracking.settings import Settings
 from tracking.state import EXTENSION, HostState
@@ -22,6 +23,7 @@ def create_app(settings: Settings, state: HostState | None = None) -> Flask:
     app.extensions[EXTENSION] = state or HostState.open(settings)
     register_error_handlers(app)
     register_routes(app)
+    register_body_draining(app)
     if settings.app_name:
         app = load_app_plugin(settings.app_name)(app)
     return app
