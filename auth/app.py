@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from auth import api, authentication, cli, config, hook, maintenance, passwords
 from auth.audit import AuditLog
@@ -37,7 +37,7 @@ class AuthLayer:
 
     def authenticate(self):
         """The calling user (401 otherwise), after noticing other workers' changes."""
-        self.watch.poll()
+        g.auth_counters_read = self.watch.poll() is not None
         if self._custom is not None:
             return authentication.custom(self, self._custom)
         return authentication.basic(self)
@@ -45,6 +45,16 @@ class AuthLayer:
     def locate(self, kind: str, key: str) -> tuple[str, str] | None:
         """(workspace, experiment id) of an experiment or run, cached once found."""
         return self.places.get_or_load((kind, key), lambda: hostapi.workspace_of(kind, key))
+
+    def caught_up(self) -> bool:
+        """Before a denial: whether grants changed since this worker last looked (its caches
+        are then dropped, and the decision is worth taking again). A grant must widen access at
+        once on every worker; only revocations wait for the counters' one-second bound
+        (issue 10). Read at most once per request, and not when this request already read."""
+        if g.get("auth_counters_read"):
+            return False
+        g.auth_counters_read = True
+        return self.watch.catch_up()
 
     def forget_workspace(self, workspace: str) -> None:
         """Drop cached places in a deleted workspace."""

@@ -119,25 +119,28 @@ class ChangeWatch:
     def _is_due(self, now: float) -> bool:
         return self._checked is None or now - self._checked >= self._interval
 
-    def poll(self) -> None:
-        """Check the counters if the interval has passed (always, the first time)."""
+    def poll(self) -> bool | None:
+        """Check the counters if the interval has passed (always, the first time). None when
+        they were not read; else whether they had moved since the last read."""
         now = self._clock()
         if not self._is_due(now):
-            return
+            return None
         with self._lock:
             if not self._is_due(now):
-                return
+                return None
             counters = self._read()
             previous, self._seen, self._checked = self._seen, counters, now
-        if previous is not None:
-            moved = frozenset(scope for scope, value in counters.items() if previous.get(scope) != value)
-            if moved:
-                self._on_change(moved)
+        moved = frozenset(scope for scope, value in counters.items()
+                          if previous is not None and previous.get(scope) != value)
+        if moved:
+            self._on_change(moved)
+        return bool(moved)
 
-    def catch_up(self) -> None:
-        """Read the counters now (reacting to any move), whatever the interval."""
+    def catch_up(self) -> bool:
+        """Read the counters now (reacting to any move), whatever the interval; whether they
+        had moved."""
         self._checked = None
-        self.poll()
+        return bool(self.poll())
 
     def changed_here(self, scope: int) -> None:
         """This worker changed something: react now, without waiting for the next read."""

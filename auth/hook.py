@@ -87,6 +87,8 @@ def _require(access: Access, requirement: rules.Requirement) -> None:
         _deny(f"Permission denied: only admins may delete {request.path}, which is not inside one "
               "experiment's artifact folder.")
     decision, what = access.decide(target)
+    if not decision.allows(requirement.capability) and access.layer.caught_up():
+        decision, what = Access(access.layer, access.user).decide(target)  # on fresh grants
     if not decision.allows(requirement.capability):
         _deny(
             f"Permission denied: {request.method} {request.path} needs '{requirement.capability}' on "
@@ -100,6 +102,8 @@ def _require(access: Access, requirement: rules.Requirement) -> None:
 def _require_visible_workspace(access: Access, workspace: str) -> None:
     if not hostapi.workspaces_enabled():
         raise workspaces_off()
+    if not can_view_workspace(access, workspace) and access.layer.caught_up():
+        access = Access(access.layer, access.user)
     if not can_view_workspace(access, workspace):
         _deny(f"Permission denied: {request.method} {request.path} needs 'read' on workspace '{workspace}'.")
 

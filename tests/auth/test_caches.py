@@ -229,3 +229,39 @@ def test_grant_changes_keep_where_resources_live(world, monkeypatch):
     assert read(client, experiment) == 200
     assert layer.places.get(("run", "r-sentinel")) == ("team-a", "42")
     assert layer.grants.workspace(layer.store.get_user("alice").id, "team-a") is Permission.MANAGE
+
+
+def test_a_grant_made_by_another_worker_widens_access_at_once(world, monkeypatch):
+    """A 403 decided from cached grants is confirmed against the change counters first: a new
+    grant works on the user's very next request, on any worker (issue 10); revocations keep
+    their bound."""
+    app, client, experiment = world
+    layer = app.extensions["wsauth.auth"]
+    bob = new_user(client, "bob")
+    layer.watch.catch_up()
+    monkeypatch.setattr(layer.watch, "_interval", 3600.0)  # no periodic read during this test
+    assert read(client, experiment, bob) == 403  # bob's (empty) grants are now cached
+    reads = []
+    real = layer.store.change_counts
+    monkeypatch.setattr(layer.store, "change_counts", lambda: reads.append(1) or real())
+    other_worker(app).set_workspace_grant("team-a", bob, Permission.READ)
+    assert read(client, experiment, bob) == 200
+    assert len(reads) == 1  # the denial was confirmed once, found stale, and decided again
+    assert read(client, experiment, bob) == 200 and len(reads) == 1  # allowed: no extra read
+    other_worker(app).delete_workspace_grant("team-a", bob)
+    assert read(client, experiment, bob) == 200  # a revocation waits for the next counter read
+    monkeypatch.setattr(layer.watch, "_interval", 0.0)  # a second later
+    assert read(client, experiment, bob) == 403 and len(reads) == 2
+    assert read(client, experiment, bob) == 403 and len(reads) == 3  # read once by this request
+
+
+def test_a_new_grant_on_a_workspace_makes_it_visible_at_once(world, monkeypatch):
+    app, client, _ = world
+    layer = app.extensions["wsauth.auth"]
+    carol = new_user(client, "carol")
+    layer.watch.catch_up()
+    monkeypatch.setattr(layer.watch, "_interval", 3600.0)
+    path = f"{WS}/team-a"
+    assert client.get(path, headers=as_user(carol)).status_code == 403
+    other_worker(app).set_workspace_grant("team-a", carol, Permission.READ)
+    assert client.get(path, headers=as_user(carol)).status_code == 200
