@@ -15,13 +15,15 @@ from auth.lockout import LoginGuard
 from auth.schema import migrate_existing
 from tracking import hostapi
 
-_CONFIG = click.option("--auth-config", required=True, envvar="MLFLOW_AUTH_CONFIG_PATH",
-                       help="basic_auth.ini of the server [default: $MLFLOW_AUTH_CONFIG_PATH].")
+_CONFIG = click.option("--auth-config", default=None, envvar="MLFLOW_AUTH_CONFIG_PATH",
+                       help="basic_auth.ini of the server [default: $MLFLOW_AUTH_CONFIG_PATH, else "
+                            "./basic_auth.ini, else the one the server ships: found as the server "
+                            "finds it].")
 
 
-def _open(path: str) -> tuple[config.AuthConfig, hostapi.Database]:
+def _open(path: str | None) -> tuple[config.AuthConfig, hostapi.Database]:
     try:
-        settings = config.load(Path(path))
+        settings = config.load(Path(path) if path else config.config_path())
     except config.ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     database = hostapi.Database(settings.database_uri)

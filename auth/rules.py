@@ -57,7 +57,7 @@ def _needs(capability: str, target: Target, *endpoints: str) -> dict[str, Requir
 
 RULES: dict[str, object] = {
     # public probes (seeds: clients detect workspace support through server-info)
-    "health": PUBLIC, "ready": PUBLIC, "version": PUBLIC, "serverInfo": PUBLIC,
+    "home": PUBLIC, "health": PUBLIC, "ready": PUBLIC, "version": PUBLIC, "serverInfo": PUBLIC,
     "openApiDocument": PUBLIC,
     # experiments
     "createExperiment": Requirement("update", WORKSPACE_HERE, creates=True),

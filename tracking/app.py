@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from flask import Flask
+from jinja2 import PackageLoader
 
 from tracking.api.routes import register_routes
 from tracking.connections import register_body_draining
@@ -20,6 +21,7 @@ def create_app(settings: Settings, state: HostState | None = None) -> Flask:
     app = Flask("wsauth", static_folder=None)  # serves no files: nothing public by accident
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False
+    app.jinja_loader = PackageLoader("tracking", "templates")
     app.extensions[EXTENSION] = state or HostState.open(settings)
     register_error_handlers(app)
     register_routes(app)

@@ -61,7 +61,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.argument("uri")
+@click.argument("uri", default="sqlite:///mlflow.db")
 def db_upgrade(uri: str) -> None:
     """Apply the tracking database migrations to URI."""
     database = Database(server.checked_uri(uri))
@@ -236,8 +236,8 @@ def main() -> None:
     except SQLAlchemyError as exc:
         _fail(f"database error: {server.short_reason(exc)}")
     except ImportError as exc:  # a database driver that is not installed
-        _fail(f"a database driver is missing ({exc}); install it, e.g. pip install 'wsauth[postgres]' "
-              "or 'wsauth[mysql]'")
+        _fail(f"a database driver is missing ({exc}); install it: pip install -e '.[postgres]' "
+              "(PostgreSQL) or pip install -e '.[mysql]' (MySQL) in wsauth's folder")
 
 
 def _fail(message: str) -> None:

@@ -5,6 +5,7 @@ rate-limited."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -187,3 +188,16 @@ def test_the_cli_refuses_a_database_without_auth_tables(tmp_path):
         result = CliRunner().invoke(cli, [*args, "--auth-config", str(ini)])
         assert result.exit_code != 0 and "no auth database" in result.output, result.output
     assert not (tmp_path / "elsewhere.db").exists()  # and none was created on the way
+
+
+def test_the_cli_finds_basic_auth_ini_as_the_server_does(app, client, tmp_path, monkeypatch):
+    """No --auth-config and no MLFLOW_AUTH_CONFIG_PATH: ./basic_auth.ini, as `wsauth server`."""
+    new_user(client, "found-by-cwd")
+    config = app.extensions["wsauth.auth"].config.path
+    (tmp_path / "basic_auth.ini").write_text(Path(config).read_text())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_AUTH_CONFIG_PATH", raising=False)
+    result = CliRunner().invoke(cli, ["audit", "--target", "user found-by-cwd"])
+    assert result.exit_code == 0 and "user.created" in result.output, result.output
+    unlocked = CliRunner().invoke(cli, ["unlock", "found-by-cwd"])
+    assert unlocked.exit_code == 0, unlocked.output

@@ -227,3 +227,21 @@ def test_new_sqlite_database_is_migrated_at_first_start(tmp_path):
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
         assert db.execute("SELECT name FROM workspaces").fetchall() == [("default",)]
+
+
+def test_db_upgrade_defaults_to_the_servers_database(tmp_path):
+    """`wsauth db upgrade` with no URI upgrades what `wsauth server` opens by default."""
+    result = wsauth("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "mlflow.db").exists()
+    again = wsauth("db", "upgrade", "sqlite:///mlflow.db", cwd=tmp_path)
+    assert again.stdout.startswith("The tracking database is already at revision"), again.stdout
+
+
+def test_the_documented_revision_is_the_current_one(tmp_path):
+    from pathlib import Path
+
+    result = wsauth("db", "upgrade", f"sqlite:///{tmp_path / 'fresh.db'}", cwd=tmp_path)
+    revision = result.stdout.strip().split()[-1].rstrip(".")
+    docs = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+    assert f"already at revision {revision}." in docs.read_text()

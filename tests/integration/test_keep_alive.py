@@ -83,3 +83,17 @@ def test_a_forbidden_request_with_a_body_keeps_the_connection_usable(server):
             assert headers.get("connection", "").lower() != "close"  # small bodies are drained
             sock.sendall(_request("/health", method="GET"))
             assert _read_response(stream)[0] == 200
+
+
+def test_the_home_page_says_what_this_server_is_without_credentials(server):
+    # The client prints "View run at http://host/#/experiments/..." for every run: that lands here.
+    response = requests.get(f"{server.url}/")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    page = response.text
+    assert "MLflow-compatible tracking server" in page and "MLFLOW_TRACKING_USERNAME" in page
+    assert f"MLFLOW_TRACKING_URI={server.url}" in page and 'href="/openapi.json"' in page
+    assert "<script" not in page
+    # it names nobody and nothing of any workspace
+    assert "outsider" not in page and ADMIN.name not in page.replace("admin created", "")

@@ -723,7 +723,7 @@ RUN = ("run_id", "run_uuid")
 MODEL_TAGS = ("tags", "tags[0].key", "tags[0].value")
 VERSION = ("name", "version")
 SWEPT_FIELDS = {
-    "health": (), "ready": (), "version": (), "serverInfo": (), "openApiDocument": (),
+    "home": (), "health": (), "ready": (), "version": (), "serverInfo": (), "openApiDocument": (),
     "createExperiment": ("name", "artifact_location", "tags", "tags[0].key", "tags[0].value"),
     "getExperiment": ("experiment_id",),
     "getExperimentByName": ("experiment_name",),
@@ -833,7 +833,7 @@ def test_every_route_is_swept():
     assert {route.endpoint for route in ROUTES} == set(SWEPT_FIELDS)
 
 
-NO_INPUT = {"health", "ready", "version", "serverInfo", "openApiDocument", "listWorkspaces"}
+NO_INPUT = {"home", "health", "ready", "version", "serverInfo", "openApiDocument", "listWorkspaces"}
 
 
 def test_every_route_meets_the_hostile_table():

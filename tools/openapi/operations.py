@@ -72,6 +72,8 @@ SEARCH_RESULTS = results(checks.SEARCH_MAX_RESULTS)
 
 OPERATIONS: dict[str, Operation] = {
     # health, version, server info, this document
+    "home": Operation("A short HTML page about this server", "server",
+                      answer=Raw("text/html", STRING), scoped=False),
     "health": Operation("Liveness probe: OK", "server", answer=TEXT, scoped=False),
     "ready": Operation("Readiness: every database answers", "server",
                        answer=obj({"status": {"type": "string", "enum": ["ready"]},

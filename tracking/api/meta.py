@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, render_template, request
 
 import tracking
 from tracking import readiness
@@ -34,3 +34,16 @@ def version():
 def server_info():
     """GET server-info -> {"store_type", "workspaces_enabled"}; needs no workspace header."""
     return {"store_type": "SqlStore", "workspaces_enabled": host().settings.workspaces_enabled}
+
+
+def home():
+    """GET / -> a short HTML page: what this server is, where its docs are, how to sign in (the
+    client's "View run at http://host/#/experiments/..." links land here)."""
+    body = render_template("home.html", version=tracking.__version__, url=request.host_url.rstrip("/"),
+                           workspaces_enabled=host().settings.workspaces_enabled,
+                           auth_hint=bool(host().settings.app_name))
+    # The page has no scripts, forms or frames: a strict policy costs nothing.
+    return body, 200, {"Content-Type": "text/html; charset=utf-8",
+                       "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                                  "frame-ancestors 'none'",
+                       "X-Content-Type-Options": "nosniff"}

@@ -26,6 +26,7 @@ PROXY = ("/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts")
 ROOT = ("",)
 
 ROUTES: tuple[Route, ...] = (
+    Route("/", ("GET",), "home", meta.home, ROOT),
     Route("/health", ("GET",), "health", meta.health, ROOT),
     Route("/ready", ("GET",), "ready", meta.ready, ROOT),
     Route("/version", ("GET",), "version", meta.version, ROOT),

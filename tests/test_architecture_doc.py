@@ -1,0 +1,25 @@
+"""docs/architecture.md stays true: every file it names exists, and every `module.name` it names
+in code spans is defined there."""
+
+import importlib
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT = (ROOT / "docs" / "architecture.md").read_text()
+
+
+def test_every_file_it_names_exists():
+    named = set(re.findall(r"`((?:auth|tracking|tools|tests)/[\w/]+\.(?:py|toml|md))`", TEXT))
+    assert named, "the document names no files?"
+    assert sorted(p for p in named if not (ROOT / p).exists()) == []
+
+
+def test_every_function_it_names_exists():
+    pairs = re.findall(r"`((?:auth|tracking)/[\w/]+)\.py` `(\w+)(?:\.(\w+))?", TEXT)
+    assert pairs
+    for path, name, attribute in pairs:
+        module = importlib.import_module(path.replace("/", "."))
+        assert hasattr(module, name), (path, name)
+        if attribute:
+            assert hasattr(getattr(module, name), attribute) or attribute in getattr(module, name).__init__.__code__.co_names, (path, name, attribute)
