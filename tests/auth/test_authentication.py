@@ -96,7 +96,7 @@ def test_every_protected_route_asks_for_credentials_first(app, client):
     unknown workspace header)."""
     checked = 0
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("health", "ready", "version", "serverInfo", "openApiDocument", "static"):
+        if rule.endpoint in ("home", "health", "ready", "version", "serverInfo", "openApiDocument", "static"):
             continue
         path = rule.rule.replace("<workspace_name>", "team-x").replace("<path:artifact_path>", "a/b")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -108,7 +108,7 @@ def test_every_protected_route_asks_for_credentials_first(app, client):
     assert checked > 150
 
 
-@pytest.mark.parametrize("path", ["/health", "/ready", "/version", "/api/3.0/mlflow/server-info",
+@pytest.mark.parametrize("path", ["/", "/health", "/ready", "/version", "/api/3.0/mlflow/server-info",
                                   "/ajax-api/3.0/mlflow/server-info"])
 def test_public_routes_need_no_credentials(client, path):
     for headers in ({}, basic_auth(ADMIN, "wrong-password-1234"), {"X-MLFLOW-WORKSPACE": "no-such-workspace"}):
