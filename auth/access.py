@@ -54,6 +54,7 @@ class Access:
     def artifact_owner(self, target: Target) -> str | None:
         """The experiment whose artifact folder holds the request's path, if one does; a path
         the proxy refuses anyway counts as owned (the proxy's 400 says why)."""
+        hostapi.workspace_as_seen_by_outsiders()  # a missing workspace is an empty one, not a 404
         raw = _field(target)
         if not raw or not hostapi.artifact_path_allowed(raw):
             return raw

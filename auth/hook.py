@@ -86,6 +86,9 @@ def _require(access: Access, requirement: rules.Requirement) -> None:
         # A folder above experiment folders may hold experiments the user may not delete.
         _deny(f"Permission denied: only admins may delete {request.path}, which is not inside one "
               "experiment's artifact folder.")
+    if requirement.lists_experiments and access.artifact_owner(target) is None:
+        _restrict_listing(access, requirement)
+        return
     decision, what = access.decide(target)
     if not decision.allows(requirement.capability) and access.layer.caught_up():
         decision, what = Access(access.layer, access.user).decide(target)  # on fresh grants
@@ -97,6 +100,28 @@ def _require(access: Access, requirement: rules.Requirement) -> None:
     for extra in requirement.also:
         if access.names(extra.target):
             _require(access, extra)
+
+
+def _restrict_listing(access: Access, requirement: rules.Requirement) -> None:
+    """A folder above experiment folders: a reader of the workspace sees it without the
+    experiments they may not read; a user whose only access is grants on some of its experiments
+    sees just those (the handler leaves out every other entry); anyone else is refused."""
+    workspace = hostapi.workspace_as_seen_by_outsiders()
+    visible = _visibility(access, "experiment", workspace)
+    if visible.only is not None and not visible.only:
+        decision = access.on_workspace(workspace)
+        _deny(f"Permission denied: {request.method} {request.path} needs '{requirement.capability}' on "
+              f"workspace '{workspace}'; you hold {decision.permission.name} ({decision.step}).")
+    hostapi.restrict("experiment", visible)
+
+
+def _visibility(access: Access, kind: str, workspace: str) -> hostapi.Visibility:
+    """What of this kind the user may read in the workspace: all but the explicitly denied for
+    a reader of the workspace, else only the explicitly granted."""
+    grants = access.layer.grants.of_kind(access.user.id, kind, workspace)
+    if access.on_workspace(workspace).allows("read"):
+        return hostapi.Visibility(hidden=frozenset(k for k, level in grants.items() if not level.allows("read")))
+    return hostapi.Visibility(only=frozenset(k for k, level in grants.items() if level.allows("read")))
 
 
 def _require_visible_workspace(access: Access, workspace: str) -> None:
@@ -123,20 +148,13 @@ def _body() -> dict:
 
 def _restrict_lists(access: Access) -> None:
     """Push what the user may read into the host's search queries."""
-    layer = access.layer
     if request.endpoint == "listWorkspaces":
         hostapi.restrict("workspace", _visible_workspaces(access))
         return
     # A workspace that does not exist lists as empty, like one the user may not read.
     workspace = hostapi.workspace_as_seen_by_outsiders()
     kind = "registered_model" if request.endpoint in ("searchRegisteredModels", "searchModelVersions") else "experiment"
-    grants = layer.grants.of_kind(access.user.id, kind, workspace)
-    if access.on_workspace(workspace).allows("read"):
-        hidden = frozenset(key for key, level in grants.items() if not level.allows("read"))
-        hostapi.restrict(kind, hostapi.Visibility(hidden=hidden))
-    else:
-        only = frozenset(key for key, level in grants.items() if level.allows("read"))
-        hostapi.restrict(kind, hostapi.Visibility(only=only))
+    hostapi.restrict(kind, _visibility(access, kind, workspace))
 
 
 def _visible_workspaces(access: Access) -> hostapi.Visibility:

@@ -28,12 +28,14 @@ class Target:
 @dataclass(frozen=True)
 class Requirement:
     """A capability needed on a target; `creates` marks the creation of a resource; `also`
-    lists further requirements checked only when the request names their target."""
+    lists further requirements checked only when the request names their target; `lists_experiments`
+    marks a listing whose entries may be experiments' folders, shown only to who may read them."""
 
     capability: str
     target: Target
     creates: bool = False
     also: tuple["Requirement", ...] = ()
+    lists_experiments: bool = False
 
 
 PUBLIC, AUTHENTICATED, FILTERED, SELF_OR_ADMIN, ADMIN = "public", "authenticated", "filtered", "self", "admin"
@@ -85,7 +87,8 @@ RULES: dict[str, object] = {
     **_needs("delete", MODEL, "deleteRegisteredModel", "deleteRegisteredModelAlias", "deleteModelVersion"),
     "searchRegisteredModels": FILTERED, "searchModelVersions": FILTERED,
     # the artifact proxy: the experiment in the path, else the request's workspace
-    **_needs("read", ARTIFACT_LISTING, "listProxiedArtifacts"),
+    # a folder above experiment folders lists only the experiments the user may read
+    "listProxiedArtifacts": Requirement("read", ARTIFACT_LISTING, lists_experiments=True),
     **_needs("read", ARTIFACT, "downloadArtifact"),
     **_needs("update", ARTIFACT, "uploadArtifact"),
     **_needs("delete", ARTIFACT, "deleteArtifact"),

@@ -43,6 +43,30 @@ def run_artifact_uri(experiment_artifact_location: str, run_id: str) -> str:
     return join(experiment_artifact_location, run_id, "artifacts")
 
 
+PROXY_SCHEME = "mlflow-artifacts"
+
+
+def proxied_path(location: str | None) -> str | None:
+    """The proxy path of a stored `mlflow-artifacts:` location ('' for the destination's top);
+    None for a location the proxy does not serve."""
+    parsed = urlparse(location or "")
+    return parsed.path.strip("/") if parsed.scheme == PROXY_SCHEME else None
+
+
+def location_spellings(path: str, netlocs: tuple[str, ...] = ()) -> list[str]:
+    """The ways a stored location of the proxy path `path` may be written: the server writes
+    `mlflow-artifacts:/<path>`; a root given as `mlflow-artifacts:///...` or with a host keeps
+    that form, so those are looked for too."""
+    heads = [f"{PROXY_SCHEME}:/", f"{PROXY_SCHEME}:///", *(f"{PROXY_SCHEME}://{n}/" for n in netlocs)]
+    return [head + path for head in heads]
+
+
+def enclosing_paths(path: str) -> list[str]:
+    """`a/b/c` -> ['a/b/c', 'a/b', 'a']: the folders an experiment owning `path` may have."""
+    segments = path.strip("/").split("/") if path.strip("/") else []
+    return ["/".join(segments[:n]) for n in range(len(segments), 0, -1)]
+
+
 # Deeper paths are refused: creating their folders recurses once per level (os.makedirs).
 MAX_PATH_DEPTH = 128
 

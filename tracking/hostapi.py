@@ -124,39 +124,42 @@ def workspace_exists(name: str) -> bool:
 
 
 def experiment_of_artifact_path(path: str) -> str | None:
-    """The id of the request workspace's experiment whose proxied artifact location holds `path`
-    (`workspaces/<ws>/<id>/...`, `<workspace root>/<id>/...`, or legacy `<id>/...` in 'default');
-    None when the path belongs to no experiment."""
-    from urllib.parse import urlparse
+    """The id of the request workspace's experiment that owns the proxy path `path`: the one
+    whose stored artifact location is the longest that `path` lies in. The stored location
+    decides, not the workspace's current roots, so a grant keeps following an experiment's files
+    after its workspace's root changes. None when no experiment owns the path."""
+    from tracking import artifacts
 
-    workspace = current_workspace()
     state = host()
-    path = path.strip("/")
-    for root in _proxy_roots(state, workspace):
-        rest = path if not root else (path[len(root) + 1:] if path.startswith(root + "/") else None)
-        candidate = (rest or "").split("/", 1)[0]
-        if not candidate.isascii() or not candidate.isdigit():
-            continue
-        try:
-            experiment = state.experiments.get(workspace, candidate)
-        except NotFound:
-            continue
-        location = urlparse(experiment.artifact_location or "")
-        if location.scheme == "mlflow-artifacts" and location.path.strip("/") == "/".join(filter(None, [root, candidate])):
-            return experiment.experiment_id
-    return None
+    candidates = [spelling for folder in artifacts.enclosing_paths(path)
+                  for spelling in artifacts.location_spellings(folder, _proxy_netlocs(state))]
+    found = state.experiments.owner_of_location(current_workspace(), candidates)
+    return found[0] if found else None
 
 
-def _proxy_roots(state, workspace: str) -> list[str]:
+def experiments_below(path: str) -> list[tuple[str, str]]:
+    """(id, proxy path relative to `path`) of the request workspace's experiments whose
+    artifact folder lies strictly below the proxy folder `path` ('' for the top)."""
+    from tracking import artifacts
+
+    state = host()
+    folder = path.strip("/")
+    prefixes = [spelling + "/" if folder else spelling
+                for spelling in artifacts.location_spellings(folder, _proxy_netlocs(state))]
+    below = []
+    for experiment_id, location in state.experiments.locations_under(current_workspace(), prefixes):
+        proxied = artifacts.proxied_path(location)
+        if proxied and proxied != folder and (not folder or proxied.startswith(folder + "/")):
+            below.append((experiment_id, proxied[len(folder) + 1:] if folder else proxied))
+    return below
+
+
+def _proxy_netlocs(state) -> tuple[str, ...]:
+    """The host part of a server root written as `mlflow-artifacts://host/...`, if it has one."""
     from urllib.parse import urlparse
 
-    roots = [f"workspaces/{workspace}"]
-    ws = state.provider.get(workspace) if state.settings.workspaces_enabled else None
-    if ws and ws.default_artifact_root and urlparse(ws.default_artifact_root).scheme == "mlflow-artifacts":
-        roots.append(urlparse(ws.default_artifact_root).path.strip("/"))
-    if workspace == DEFAULT_WORKSPACE:
-        roots.append("")
-    return roots
+    root = urlparse(state.settings.default_artifact_root or "")
+    return (root.netloc,) if root.scheme == "mlflow-artifacts" and root.netloc else ()
 
 
 def artifact_path_allowed(path: str) -> bool:

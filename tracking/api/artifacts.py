@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from flask import request, send_file
 
-from tracking import artifacts
+from tracking import artifacts, hostapi
 from tracking.errors import EndpointNotFound, InvalidParameter, NotFound
 from tracking.state import current_workspace, host
 
@@ -93,15 +93,45 @@ def _refused_paths(artifact_path: str):
 
 
 def list_artifacts():
-    """GET mlflow-artifacts/artifacts?path=: the entries of one directory."""
+    """GET mlflow-artifacts/artifacts?path=: the entries of one directory, without the
+    experiment folders a plugin's visibility hides."""
     path = (request.args.get("path") or "").strip("/")
     root = _destination()
     if not path:
-        return {"files": _entries(root, hide_workspaces=host().settings.workspaces_enabled)}
+        return _listing(path, _entries(root, hide_workspaces=host().settings.workspaces_enabled))
     target = _local(path)
     if os.path.isfile(target):
-        return {"files": [_entry(target)]}
-    return {"files": _entries(target)} if os.path.isdir(target) else {}
+        return _listing(path.rpartition("/")[0], [_entry(target)])
+    return _listing(path, _entries(target)) if os.path.isdir(target) else {}
+
+
+def _listing(folder: str, entries: list[dict]) -> dict:
+    """The answer of a listing of `folder`. A caller who may see only some experiments and sees
+    none of these entries gets the answer of a missing path, so that listing a folder tells them
+    nothing about what exists in it."""
+    rule = hostapi.visibility("experiment")
+    if rule is None:
+        return {"files": entries}
+    shown = _visible_entries(folder, entries, rule)
+    return {"files": shown} if shown or rule.only is None else {}
+
+
+def _visible_entries(folder: str, entries: list[dict], rule: hostapi.Visibility) -> list[dict]:
+    """An experiment's folder is shown when the rule allows the experiment. Any other entry is
+    shown to a caller who sees all but some experiments; to one who sees only some, it is shown
+    only when an experiment they may see lies inside it."""
+    below = hostapi.experiments_below(folder)
+    owners = {relative: experiment_id for experiment_id, relative in below if "/" not in relative}
+    inside: dict[str, list[str]] = {}
+    for experiment_id, relative in below:
+        inside.setdefault(relative.split("/", 1)[0], []).append(experiment_id)
+
+    def visible(name: str) -> bool:
+        if name in owners:
+            return rule.allows(owners[name])
+        return rule.only is None or any(rule.allows(i) for i in inside.get(name, ()))
+
+    return [entry for entry in entries if visible(entry["path"])]
 
 
 def _entries(folder: str, hide_workspaces: bool = False) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -194,6 +194,31 @@ class ExperimentStore:
         with self.database.session() as session:
             return session.scalar(select(ExperimentRow.workspace).where(
                 ExperimentRow.experiment_id == int(experiment_id)))
+
+    def owner_of_location(self, workspace: str, spellings: list[str]) -> tuple[str, str] | None:
+        """(id, location) of the workspace's experiment whose stored location is one of
+        `spellings`, the longest when several are; None when none is. An equality test on the
+        stored column, so the database does the matching, not a loop over every experiment."""
+        if not spellings:
+            return None
+        with self.database.session() as session:
+            rows = session.execute(select(ExperimentRow.experiment_id, ExperimentRow.artifact_location).where(
+                ExperimentRow.workspace == workspace, ExperimentRow.artifact_location.in_(spellings))).all()
+        if not rows:
+            return None
+        best = max(rows, key=lambda row: (len(row.artifact_location), row.experiment_id))
+        return str(best.experiment_id), best.artifact_location
+
+    def locations_under(self, workspace: str, prefixes: list[str]) -> list[tuple[str, str]]:
+        """(id, location) of the workspace's experiments whose stored location starts with one
+        of `prefixes` (matched literally: '%' and '_' in a path are not wildcards)."""
+        if not prefixes:
+            return []
+        clause = or_(*(ExperimentRow.artifact_location.startswith(p, autoescape=True) for p in prefixes))
+        with self.database.session() as session:
+            rows = session.execute(select(ExperimentRow.experiment_id, ExperimentRow.artifact_location)
+                                   .where(ExperimentRow.workspace == workspace, clause)).all()
+        return [(str(row.experiment_id), row.artifact_location) for row in rows]
 
     def count_in_workspace(self, workspace: str) -> tuple[int, list[str]]:
         """How many experiments (deleted ones included) a workspace holds, and a few names."""
