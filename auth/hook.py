@@ -90,8 +90,8 @@ def _require(access: Access, requirement: rules.Requirement) -> None:
         _restrict_listing(access, requirement)
         return
     decision, what = access.decide(target)
-    if not decision.allows(requirement.capability) and access.layer.caught_up():
-        decision, what = Access(access.layer, access.user).decide(target)  # on fresh grants
+    if not decision.allows(requirement.capability) and (fresh := _on_fresh_grants(access)):
+        decision, what = fresh.decide(target)
     if not decision.allows(requirement.capability):
         _deny(
             f"Permission denied: {request.method} {request.path} needs '{requirement.capability}' on "
@@ -100,6 +100,12 @@ def _require(access: Access, requirement: rules.Requirement) -> None:
     for extra in requirement.also:
         if access.names(extra.target):
             _require(access, extra)
+
+
+def _on_fresh_grants(access: Access) -> Access | None:
+    """Before a denial: a new view of the user's grants when another worker changed grants since
+    this one last looked, so a new grant works at once (revocations keep their bound); else None."""
+    return Access(access.layer, access.user) if access.layer.caught_up() else None
 
 
 def _restrict_listing(access: Access, requirement: rules.Requirement) -> None:
@@ -127,8 +133,8 @@ def _visibility(access: Access, kind: str, workspace: str) -> hostapi.Visibility
 def _require_visible_workspace(access: Access, workspace: str) -> None:
     if not hostapi.workspaces_enabled():
         raise workspaces_off()
-    if not can_view_workspace(access, workspace) and access.layer.caught_up():
-        access = Access(access.layer, access.user)
+    if not can_view_workspace(access, workspace):
+        access = _on_fresh_grants(access) or access
     if not can_view_workspace(access, workspace):
         _deny(f"Permission denied: {request.method} {request.path} needs 'read' on workspace '{workspace}'.")
 

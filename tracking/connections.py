@@ -5,7 +5,9 @@ The auth layer answers 401, 403 and 429, and a handler may answer 400, before an
 request body. Left unread, the body broke the connection: the client's next request on it failed
 with "Remote end closed connection without response". Draining is bounded by the request size
 limit the app already enforces, so a client can make the server read no more than it would have
-read for a valid request; past that limit the answer says `Connection: close`.
+read for a valid request. Past that limit (or for a chunked body) the answer carries
+`Connection: close` for servers that pass it on (gunicorn drops that header; it then decides for
+itself whether to keep the connection).
 """
 
 from __future__ import annotations
