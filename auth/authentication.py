@@ -49,26 +49,27 @@ def basic(layer) -> User:
         return cached
     g.auth_attempted_user = username[:255]
     try:
-        failures_on_record = layer.guard.check(username, address)
+        with layer.guard.attempt(username, address) as attempt:
+            # No user name holds a NUL (users/create refuses control characters), and PostgreSQL
+            # refuses to compare one: such a name is an unknown user, checked in the same time.
+            user = layer.store.get_user(username) if "\x00" not in username else None
+            matches, new_hash = passwords.verify(password, user.password_hash if user else None)
+            if matches:
+                attempt.succeeded()
+            else:
+                log.info("failed sign-in for a user from %s", address)
+                layer.audit.record("login.failed", f"user {username[:255]}", audit.FAILURE)
+            if not matches and attempt.failed():
+                log.warning("sign-ins of a user from %s locked for %s s after repeated failures", address,
+                            layer.config.login_lockout_seconds)
+                layer.audit.record("login.locked", f"user {username[:255]}", audit.DENIED,
+                                   seconds=layer.config.login_lockout_seconds)
+                layer.locked_out(username)
     except TooManyAttempts:
         layer.audit.record("login.refused", f"user {username[:255]}", audit.DENIED, reason="locked out")
         raise
-    # No user name holds a NUL (users/create refuses control characters), and PostgreSQL
-    # refuses to compare one: such a name is an unknown user, checked in the same time.
-    user = layer.store.get_user(username) if "\x00" not in username else None
-    matches, new_hash = passwords.verify(password, user.password_hash if user else None)
     if not matches:
-        log.info("failed sign-in for a user from %s", address)
-        layer.audit.record("login.failed", f"user {username[:255]}", audit.FAILURE)
-        if layer.guard.failed(username, address):
-            log.warning("sign-ins of a user from %s locked for %s s after repeated failures", address,
-                        layer.config.login_lockout_seconds)
-            layer.audit.record("login.locked", f"user {username[:255]}", audit.DENIED,
-                               seconds=layer.config.login_lockout_seconds)
-            layer.locked_out(username)
         raise Unauthenticated(MESSAGE)
-    if failures_on_record:
-        layer.guard.succeeded(username, address)
     if new_hash:
         layer.store.rehash(username, new_hash)
     layer.credentials.put(username, password, address, user)

@@ -12,15 +12,24 @@ of `trusted_proxies`, the nearest address in X-Forwarded-For that is not a trust
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
-from sqlalchemy import and_, delete, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, case, delete, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from auth.models import LoginFailureRow
 from tracking.hostapi import ApiError
+
+log = logging.getLogger(__name__)
+
+STALE_MS = 10_000  # an attempt held this long was abandoned (its worker died): its place is freed
+WAIT_SECONDS = 12.0  # the longest an attempt waits for others in flight (past STALE_MS, so they are freed)
+WAIT_STEP_SECONDS = 0.02
 
 
 class TooManyAttempts(ApiError):
@@ -29,9 +38,12 @@ class TooManyAttempts(ApiError):
     status = 429
     error_code = "REQUEST_LIMIT_EXCEEDED"
 
-    def __init__(self, retry_after: int):
-        super().__init__(f"Too many failed sign-ins for this user from your address; retry in {retry_after} "
-                         "seconds, or ask an admin to clear the lockout.")
+    def __init__(self, retry_after: int, busy: bool = False):
+        super().__init__(
+            f"Too many sign-ins of this user from your address are being checked at once; retry in {retry_after} "
+            "seconds." if busy else
+            f"Too many failed sign-ins for this user from your address; retry in {retry_after} "
+            "seconds, or ask an admin to clear the lockout.")
         self.headers = {"Retry-After": str(retry_after)}
 
 
@@ -59,6 +71,25 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: tuple) 
     return peer
 
 
+class Attempt:
+    """One password check of a name from an address, holding its place in the budget."""
+
+    def __init__(self, guard: "LoginGuard", username: str, address: str):
+        self.guard, self.username, self.address, self.settled = guard, username, address, False
+
+    def failed(self) -> bool:
+        """The password was wrong: count it; True when that started a lockout."""
+        self.settled = True
+        return bool(self.guard.max_failures) and self.guard._settle(self.username, self.address, failed=True,
+                                                                     reset=False)
+
+    def succeeded(self) -> None:
+        """The password was right: the count of this name from this address starts over."""
+        self.settled = True
+        if self.guard.max_failures:
+            self.guard._settle(self.username, self.address, failed=False, reset=True)
+
+
 @dataclass(frozen=True)
 class Lockout:
     username: str
@@ -76,60 +107,128 @@ def _now() -> int:
     return int(time.time() * 1000)
 
 
+def _pause() -> None:
+    time.sleep(WAIT_STEP_SECONDS)
+
+
 class LoginGuard:
-    """Counts failures and refuses locked sign-ins; off when login_max_failures is 0."""
+    """Counts failures and refuses locked sign-ins; off when login_max_failures is 0.
+
+    Every password check holds one of the name's attempts for this address while it runs, so
+    that parallel guesses cannot outrun the count: failures on record plus attempts in flight
+    never exceed login_max_failures. An attempt that finds the budget held by others waits for
+    their outcome rather than being refused, so a right password is refused only once a lockout
+    is on record.
+    """
 
     def __init__(self, database, max_failures: int, lockout_seconds: int):
         self.database = database
         self.max_failures, self.window = max_failures, lockout_seconds * 1000
 
-    def check(self, username: str, address: str) -> bool:
-        """Raise TooManyAttempts while locked; else whether failures are on record (to reset)."""
-        if not self.max_failures:
-            return False
-        with self.database.session() as session:
-            row = session.get(LoginFailureRow, (_key(username), address))
-            if row is None:
-                return False
-            now = _now()
-            if row.locked_until and row.locked_until > now:
-                raise TooManyAttempts(max(1, math.ceil((row.locked_until - now) / 1000)))
-            return True
+    @contextmanager
+    def attempt(self, username: str, address: str) -> Iterator["Attempt"]:
+        """Hold one attempt while the password is checked; raise TooManyAttempts while locked.
 
-    def failed(self, username: str, address: str) -> bool:
-        """Count a failure; True when it started a lockout."""
-        if not self.max_failures:
-            return False
+        The block calls `failed()` or `succeeded()` on what it gets; when it does neither (it
+        raised), the attempt is handed back uncounted."""
+        attempt = Attempt(self, _key(username), address)
+        if self.max_failures:
+            self._reserve(attempt.username, address)
         try:
-            return self._count(_key(username), address)
-        except IntegrityError:  # another worker counted the first failure at the same moment
-            return self._count(_key(username), address)
+            yield attempt
+        finally:
+            if self.max_failures and not attempt.settled:
+                self._settle(attempt.username, address, failed=False, reset=False)
 
-    def _count(self, username: str, address: str) -> bool:
+    def _reserve(self, username: str, address: str) -> None:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            now = _now()
+            with self.database.session() as session:
+                if self._take(session, username, address, now):
+                    return
+                row = session.get(LoginFailureRow, (username, address))
+                until = self._locked_until(row, now)
+                if until:
+                    raise TooManyAttempts(max(1, math.ceil((until - now) / 1000)))
+            if row is None and self._insert(username, address, now):
+                return
+            if time.monotonic() > deadline:
+                raise TooManyAttempts(1, busy=True)
+            _pause()  # the budget is held by attempts in flight: await their outcome
+
+    def _locked_until(self, row, now: int) -> int | None:
+        """When the lockout on this row ends, if it is locked (a lowered login_max_failures
+        locks counts already past it, until their window ends)."""
+        if row is None:
+            return None
+        if row.locked_until and row.locked_until > now:
+            return row.locked_until
+        return row.window_start + self.window if row.failures >= self.max_failures else None
+
+    def _take(self, session, username: str, address: str, now: int) -> bool:
+        """Take one attempt from the budget in one statement, so that two workers cannot both
+        take the last one; first forget an ended window and attempts abandoned by a dead worker."""
+        mine = (LoginFailureRow.username == username, LoginFailureRow.address == address)
+        session.execute(update(LoginFailureRow).where(
+            *mine, LoginFailureRow.window_start < now - self.window,
+            or_(LoginFailureRow.locked_until.is_(None), LoginFailureRow.locked_until <= now),
+        ).values(failures=0, window_start=now, locked_until=None))
+        session.execute(update(LoginFailureRow).where(
+            *mine, LoginFailureRow.pending > 0, LoginFailureRow.pending_since < now - STALE_MS,
+        ).values(pending=0))
+        taken = session.execute(update(LoginFailureRow).where(
+            *mine, or_(LoginFailureRow.locked_until.is_(None), LoginFailureRow.locked_until <= now),
+            LoginFailureRow.failures + LoginFailureRow.pending < self.max_failures,
+        ).values(pending=LoginFailureRow.pending + 1, pending_since=now))
+        return taken.rowcount == 1
+
+    def _insert(self, username: str, address: str, now: int) -> bool:
+        """The first attempt of this name from this address: its row, holding the attempt."""
+        try:
+            with self.database.session() as session:
+                session.add(LoginFailureRow(username=username, address=address, failures=0, window_start=now,
+                                            pending=1, pending_since=now))
+        except IntegrityError:  # another worker added it at the same moment: take from it
+            return False
+        self._forget_stale(now)
+        return True
+
+    def _forget_stale(self, now: int) -> None:
+        """Drop counts whose window ended, so that sprayed names cannot grow the table for long."""
+        try:
+            with self.database.session() as session:
+                session.execute(delete(LoginFailureRow).where(
+                    LoginFailureRow.window_start < now - self.window, LoginFailureRow.pending == 0,
+                    or_(LoginFailureRow.locked_until.is_(None), LoginFailureRow.locked_until < now)))
+        except DBAPIError as exc:  # housekeeping only; the next first attempt tries again
+            log.info("stale sign-in counts not dropped this time: %s", exc.__class__.__name__)
+
+    def _settle(self, username: str, address: str, failed: bool, reset: bool) -> bool:
+        """Hand the attempt back, counting it when it failed; True when that started a lockout."""
         now = _now()
+        mine = (LoginFailureRow.username == username, LoginFailureRow.address == address)
+        handed_back = case((LoginFailureRow.pending > 0, LoginFailureRow.pending - 1), else_=0)
+        values = {"pending": handed_back}
+        if failed:
+            values["failures"] = LoginFailureRow.failures + 1
+        if reset:
+            values.update(failures=0, window_start=now, locked_until=None)
         with self.database.session() as session:
-            row = session.get(LoginFailureRow, (username, address), with_for_update=True)
-            if row is None:
-                row = LoginFailureRow(username=username, address=address, failures=0, window_start=now)
-                session.add(row)
-            elif now - row.window_start > self.window and not (row.locked_until and row.locked_until > now):
-                row.failures, row.window_start, row.locked_until = 0, now, None
-            row.failures += 1
-            locked = row.failures >= self.max_failures and not row.locked_until
-            if locked:
+            if session.execute(update(LoginFailureRow).where(*mine).values(**values)).rowcount == 0:
+                if not failed:
+                    return False
+                session.add(LoginFailureRow(username=username, address=address, failures=1, window_start=now,
+                                            pending=0))  # an admin cleared the row meanwhile
+                session.flush()
+            row = session.get(LoginFailureRow, (username, address), populate_existing=True)
+            if reset and row.pending == 0:
+                session.delete(row)
+                return False
+            if failed and row.failures >= self.max_failures and not (row.locked_until and row.locked_until > now):
                 row.locked_until = now + self.window
-            session.flush()
-            # Forget stale counts, so that sprayed names cannot grow the table for long.
-            session.execute(delete(LoginFailureRow).where(
-                LoginFailureRow.window_start < now - self.window,
-                or_(LoginFailureRow.locked_until.is_(None), LoginFailureRow.locked_until < now)))
-            return locked
-
-    def succeeded(self, username: str, address: str) -> None:
-        """A right password from this address: its count starts over."""
-        with self.database.session() as session:
-            session.execute(delete(LoginFailureRow).where(
-                LoginFailureRow.username == _key(username), LoginFailureRow.address == address))
+                return True
+            return False
 
     def lockouts(self, username: str | None = None) -> list[Lockout]:
         """Current lockouts (of one user, when given)."""

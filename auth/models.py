@@ -84,6 +84,8 @@ class LoginFailureRow(AuthBase):
     failures: Mapped[int] = mapped_column(Integer)
     window_start: Mapped[int] = mapped_column(BigInteger, index=True)  # ms since the epoch
     locked_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    pending: Mapped[int] = mapped_column(Integer, server_default="0")  # password checks in flight
+    pending_since: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # the latest one's start
 
 
 class AuditEventRow(AuthBase):

@@ -167,11 +167,13 @@ class Connection:
         self.http.close()
 
 
-def connection_per_worker(server: ServerProcess, workers: set[int], attempts: int = 400) -> dict[int, Connection]:
+def connection_per_worker(server: ServerProcess, workers: set[int], deadline: float = 120) -> dict[int, Connection]:
     """{worker pid: an open connection it serves} for every worker. Connections go to whichever
-    worker accepts first, so new ones are opened until each worker holds one."""
+    worker accepts first (a worker still importing, or busy, accepts none), so new ones are
+    opened until each worker holds one; the deadline only bounds a worker that never answers."""
     pinned: dict[int, Connection] = {}
-    for _ in range(attempts):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
         connection = Connection(server.port)
         status, _, _ = connection.call("GET", "/health")
         assert status == 200
@@ -182,7 +184,8 @@ def connection_per_worker(server: ServerProcess, workers: set[int], attempts: in
                 return pinned
         else:
             connection.close()
-    raise AssertionError(f"after {attempts} connections only workers {sorted(pinned)} of {sorted(workers)} answered")
+            time.sleep(0.01)  # let a slower worker reach accept()
+    raise AssertionError(f"only workers {sorted(pinned)} of {sorted(workers)} answered within {deadline} s")
 
 
 # --- private PostgreSQL clusters ----------------------------------------------------------------
