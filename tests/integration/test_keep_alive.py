@@ -97,3 +97,15 @@ def test_the_home_page_says_what_this_server_is_without_credentials(server):
     assert "<script" not in page
     # it names nobody and nothing of any workspace
     assert "outsider" not in page and ADMIN.name not in page.replace("admin created", "")
+
+
+def test_a_body_a_little_over_the_size_limit_gets_its_413_on_a_connection_that_stays_open(server):
+    port = int(server.url.rsplit(":", 1)[1])
+    admin = f"{ADMIN.name}:{ADMIN.password}"
+    over = b'{"name": "' + b"x" * (33 * 1024 * 1024) + b'"}'  # the limit is 32 MiB
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock, sock.makefile("rb") as stream:
+        sock.sendall(_request("/api/2.0/mlflow/experiments/create", over, admin))
+        status, headers, body = _read_response(stream)
+        assert status == 413 and b"REQUEST_LIMIT_EXCEEDED" in body
+        sock.sendall(_request("/health", method="GET"))
+        assert _read_response(stream)[0] == 200
