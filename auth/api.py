@@ -12,7 +12,9 @@ from typing import Callable
 from flask import Flask, g, request
 
 from auth import passwords
+from auth.layer import current_layer
 from auth.permissions import Permission
+from auth.refusals import deny, workspaces_off
 from auth.store import Grant, UnknownUser, User, missing_grant, missing_workspace_grant
 from tracking import hostapi
 from tracking.hostapi import Field, InvalidParameter, InvalidState, NotFound, read
@@ -24,8 +26,6 @@ PERMISSION = Field("permission", required=True, max_length=40)
 
 
 def _layer():
-    from auth.app import current_layer
-
     return current_layer()
 
 
@@ -205,14 +205,6 @@ def _existing_workspace(name: str) -> str:
     return name
 
 
-def workspaces_off() -> hostapi.EndpointNotFound:
-    """The 404 of a workspace route on a server that runs without workspaces."""
-    return hostapi.EndpointNotFound(
-        f"{request.path} is disabled because this server runs without workspaces; restart it "
-        "with --enable-workspaces."
-    )
-
-
 def _is_delegate() -> bool:
     return not g.auth_user.is_admin
 
@@ -269,17 +261,17 @@ def _check_manager_untouched(username: str) -> None:
     user = _layer().store.get_user(username)
     workspace = hostapi.current_workspace()
     if user is not None and _layer().store.workspace_grant(user.id, workspace) is Permission.MANAGE:
-        raise hostapi.PermissionDenied(
+        deny(
             f"Only admins may change the grants of '{username}', who manages workspace '{workspace}'."
         )
 
 
 def _check_delegation(workspace: str, username: str, level: Permission | None) -> None:
     if level is Permission.MANAGE:
-        raise hostapi.PermissionDenied("Only admins may grant MANAGE on a workspace.")
+        deny("Only admins may grant MANAGE on a workspace.")
     current = {grant.username: grant.permission for grant in _layer().store.workspace_grants(workspace=workspace)}
     if current.get(username) is Permission.MANAGE and username != g.auth_user.username:
-        raise hostapi.PermissionDenied("Only admins may change or remove another user's MANAGE grant.")
+        deny("Only admins may change or remove another user's MANAGE grant.")
 
 
 def list_user_workspace_permissions():

@@ -9,10 +9,11 @@ from flask import Flask, g, request
 
 from auth import rules
 from auth.access import Access
-from auth.api import workspaces_off
+from auth.layer import current_layer as _layer
 from auth.permissions import Permission
+from auth.refusals import deny as _deny
+from auth.refusals import workspaces_off
 from tracking import hostapi
-from tracking.hostapi import PermissionDenied
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +45,6 @@ def before_request():
     return None
 
 
-def _layer():
-    from auth.app import current_layer
-
-    return current_layer()
-
-
-def _deny(message: str) -> None:
-    log.info("denied %s %s for user id %s: %s", request.method, request.path, getattr(g.get("auth_user"), "id", None), message)
-    raise PermissionDenied(message)
-
-
 # Host routes whose success is a security event: endpoint -> audit action.
 AUDITED = {"createWorkspace": "workspace.created", "updateWorkspace": "workspace.updated",
            "deleteWorkspace": "workspace.deleted"}
@@ -64,7 +54,9 @@ def after_request(response):
     """Audit every refusal (the hook's, and those of handlers such as the delegation limits) and
     successful workspace changes (the host commits them; the auth layer records them)."""
     if response.status_code == 403:
-        reason = (response.get_json(silent=True) or {}).get("message", "")
+        # Every refusal of the layer (the hook's, and the delegation limits of its handlers)
+        # goes through auth.refusals.deny, which keeps its reason on g.
+        reason = g.get("auth_denial") or "refused by the host"
         _layer().audit.record("request.denied", f"{request.method} {request.path}"[:512], "denied", reason=reason)
         return response
     action = AUDITED.get(request.endpoint or "")

@@ -7,6 +7,7 @@ that it takes as long as a wrong password.
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from passlib.context import CryptContext
@@ -20,7 +21,12 @@ CONTEXT = CryptContext(
     # OWASP's recommended Argon2id parameters: 19 MiB, 2 passes, 1 lane.
     argon2__memory_cost=19456, argon2__time_cost=2, argon2__parallelism=1, argon2__type="ID",
 )
-_DECOY = CONTEXT.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _decoy() -> str:
+    """A hash of a random password, made on first use (not at import: it takes tens of ms)."""
+    return CONTEXT.hash(secrets.token_urlsafe(16))
 
 
 class WeakPassword(ValueError):
@@ -55,12 +61,12 @@ def verify(password: str, stored: str | None) -> tuple[bool, str | None]:
     """(matches, new hash to store or None); with no stored hash, or a password longer than any
     that can be set, spend the same time and fail."""
     if stored is None or len(password) > MAX_LENGTH or not _encodable(password):
-        CONTEXT.verify(password[:MAX_LENGTH].encode("utf-8", "replace"), _DECOY)
+        CONTEXT.verify(password[:MAX_LENGTH].encode("utf-8", "replace"), _decoy())
         return False, None
     try:
         return CONTEXT.verify_and_update(password, stored)
     except ValueError:  # not a hash this context knows
-        CONTEXT.verify(password, _DECOY)
+        CONTEXT.verify(password, _decoy())
         return False, None
 
 

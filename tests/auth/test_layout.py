@@ -1,0 +1,89 @@
+"""The layer's layout holds (issue 11): no import cycle among auth's modules (lazy imports
+inside functions included), auth imports from the host only its seam, and importing any auth
+module builds nothing slow or stateful (no password hash, no database engine)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+AUTH = Path(__file__).resolve().parents[2] / "auth"
+SEAM = {"tracking.hostapi"}  # what a second host implements, beside its toolkit
+
+
+def modules() -> dict[str, Path]:
+    return {f"auth.{p.stem}" if p.stem != "__init__" else "auth": p for p in sorted(AUTH.glob("*.py"))}
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    names = modules()
+    return {name: {m for m in imports_of(path) if m in names and m != name} for name, path in names.items()}
+
+
+def a_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(edges[node]):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(edges):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert a_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert a_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_import_cycle_among_auth_modules():
+    assert a_cycle(graph()) is None
+
+
+def test_auth_imports_from_the_host_only_its_seam():
+    # (`from tracking import hostapi` names both `tracking` and `tracking.hostapi`)
+    outside = {name: sorted(m for m in imports_of(path) if m.startswith("tracking.")
+                            and not any(m == seam or m.startswith(seam + ".") for seam in SEAM))
+               for name, path in modules().items()}
+    assert {name: found for name, found in outside.items() if found} == {}
+
+
+def test_importing_the_layer_builds_nothing_slow():
+    script = (
+        "import passlib.context, sqlalchemy\n"
+        "def refuse(what):\n"
+        "    def call(*args, **kwargs):\n"
+        "        raise AssertionError(what + ' at import time')\n"
+        "    return call\n"
+        "passlib.context.CryptContext.hash = refuse('a password hash')\n"
+        "sqlalchemy.create_engine = refuse('a database engine')\n"
+        "import importlib\n"
+        f"for name in {sorted(modules())!r}:\n"
+        "    importlib.import_module(name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
