@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from flask import request
 
+from auth import kinds
+from auth.kinds import GrantKind
 from auth.policy import Decision, Facts, decide
 from auth.rules import Target
 from tracking import hostapi
+
 
 class Access:
     """Decisions for one request, with the auth layer's store, caches and config."""
@@ -21,11 +24,11 @@ class Access:
 
     def decide(self, target: Target) -> tuple[Decision, str]:
         """The decision on the target, and a short description of it for messages."""
-        workspace, kind, key = self._locate(target)
-        grant = self.layer.grants.resource(self.user.id, kind, key, workspace) if key else None
+        workspace, grants, key = self._locate(target)
+        grant = self.layer.grants.resource(self.user.id, grants, key, workspace) if key else None
         # Name the resource only when the user holds a grant on it: otherwise an existing and a
         # missing resource must look the same.
-        return decide(self._facts(grant, workspace)), _describe(kind, key if grant else None, workspace)
+        return decide(self._facts(grant, workspace)), _describe(grants, key if grant else None, workspace)
 
     def on_workspace(self, workspace: str) -> Decision:
         """The decision on a workspace as a whole (creating in it, listing it, managing it)."""
@@ -38,18 +41,16 @@ class Access:
         return Facts(self.user.is_admin, grant, workspace_grant, workspace, enabled,
                      config.default_permission, config.grant_default_workspace_access)
 
-    def _locate(self, target: Target) -> tuple[str, str, str | None]:
-        """(workspace, grant kind, key or None when the resource is missing here)."""
-        if target.kind == "workspace":
-            return request.view_args.get(target.field), "workspace", None
+    def _locate(self, target: Target) -> tuple[str, GrantKind | None, str | None]:
+        """(workspace, the grants that decide, key or None when the resource is missing here)."""
+        kind = target.kind
+        if kind is kinds.WORKSPACE:
+            return request.view_args.get(target.field), None, None
         here = hostapi.workspace_as_seen_by_outsiders()  # the hook runs for non-admins only
-        if target.kind == "current_workspace":
-            return here, "workspace", None
-        raw = _field(target)
-        if target.kind == "registered_model":
-            found = raw if raw and hostapi.model_exists(here, raw) else None
-            return here, "registered_model", found
-        return here, "experiment", self._experiment_here(target.kind, raw, here)
+        if kind.grants is None:
+            return here, None, None
+        raw = _named(target)
+        return here, kind.grants, kind.locate(self.layer, raw, here) if raw else None
 
     def artifact_owner(self, target: Target) -> str | None:
         """The experiment whose artifact folder holds the request's path, if one does; a path
@@ -62,19 +63,12 @@ class Access:
 
     def names(self, target: Target) -> bool:
         """Whether the request names this (optional) target at all."""
-        return (_source_run() if target.kind == "source_run" else _field(target)) is not None
+        return _named(target) is not None
 
-    def _experiment_here(self, kind: str, raw: str | None, here: str) -> str | None:
-        if kind == "source_run":
-            kind, raw = "run", _source_run()
-        if not raw:
-            return None
-        if kind == "experiment_name":
-            return hostapi.experiment_id_by_name(here, raw)
-        if kind == "artifact":
-            return hostapi.experiment_of_artifact_path(raw)
-        located = self.layer.locate(kind, raw)
-        return located[1] if located and located[0] == here else None
+
+def _named(target: Target) -> str | None:
+    """The key of the target as the request wrote it."""
+    return _source_run() if target.kind is kinds.SOURCE_RUN else _field(target)
 
 
 def _field(target: Target) -> str | None:
@@ -109,8 +103,7 @@ def _json_or_args():
     return payload or request.args
 
 
-def _describe(kind: str, key: str | None, workspace: str) -> str:
-    if kind == "workspace" or key is None:
+def _describe(grants: GrantKind | None, key: str | None, workspace: str) -> str:
+    if grants is None or key is None:
         return f"workspace '{workspace}'"
-    label = "experiment" if kind == "experiment" else "registered model"
-    return f"{label} '{key}' in workspace '{workspace}'"
+    return f"{grants.label} '{key}' in workspace '{workspace}'"

@@ -11,7 +11,8 @@ from typing import Callable
 
 from flask import Flask, g, request
 
-from auth import passwords
+from auth import kinds, passwords, policy
+from auth.kinds import Kind
 from auth.layer import current_layer
 from auth.permissions import Permission
 from auth.refusals import deny, workspaces_off
@@ -59,11 +60,11 @@ def _username(name: str) -> str:
 
 
 def _user_json(user: User, grants: dict[str, list[Grant]] | None = None) -> dict:
-    grants = grants or {"experiment": [], "registered_model": []}
+    grants = grants or {}
     return {
         "id": user.id, "username": user.username, "is_admin": user.is_admin,
-        "experiment_permissions": [_experiment_grant(g) for g in grants["experiment"]],
-        "registered_model_permissions": [_model_grant(g) for g in grants["registered_model"]],
+        "experiment_permissions": [_experiment_grant(g) for g in grants.get(kinds.EXPERIMENT_GRANTS.name, [])],
+        "registered_model_permissions": [_model_grant(g) for g in grants.get(kinds.MODEL_GRANTS.name, [])],
         "scorer_permissions": [],  # wsauth has no scorers; the mlflow client expects the key
     }
 
@@ -142,54 +143,44 @@ EXPERIMENT_ID = Field("experiment_id", "id", required=True, max_length=40)
 MODEL_NAME = Field("name", required=True, max_length=256)
 
 
-def _experiment_here(experiment_id: str) -> str:
+def _target(kind: Kind, key_field: Field, fields: tuple[Field, ...]) -> tuple[dict, str, str | None]:
+    """The request's fields, the key of the resource they name (as grants store it; 404 when
+    it is not in the request's workspace) and the workspace, for kinds keyed per workspace."""
+    args = read(key_field, *fields)
     workspace = hostapi.current_workspace()
-    located = _layer().locate("experiment", experiment_id)
-    if not located or located[0] != workspace:
-        raise NotFound(f"No experiment with id '{experiment_id}' exists in workspace '{workspace}'.")
-    return located[1]  # the id as stored: a grant on '007' would never match experiment 7
+    key = kind.locate(_layer(), args[key_field.name], workspace)
+    if key is None:
+        raise kind.not_found(args[key_field.name], workspace)
+    return args, key, workspace if kind.grants.per_workspace else None
 
 
-def _model_here(name: str) -> str:
-    workspace = hostapi.current_workspace()
-    if not hostapi.model_exists(workspace, name):
-        raise NotFound(f"Registered Model with name={name} not found in workspace '{workspace}'.")
-    return name
-
-
-def _target(kind: str, fields: tuple[Field, ...]) -> tuple[dict, str, str | None]:
-    args = read(*fields)
-    if kind == "experiment":
-        return args, _experiment_here(args["experiment_id"]), None
-    return args, _model_here(args["name"]), hostapi.current_workspace()
-
-
-def _grant_routes(kind: str, key_field: Field, response_key: str, render):
+def _grant_routes(kind: Kind, key_field: Field, response_key: str, render):
     """create / get / update / delete handlers of one kind of resource permission."""
+    grants = kind.grants
 
     def create():
-        args, key, workspace = _target(kind, (key_field, USERNAME, PERMISSION))
+        args, key, workspace = _target(kind, key_field, (USERNAME, PERMISSION))
         _check_manager_untouched(args["username"])
-        grant = _layer().store.create_grant(kind, key, workspace, args["username"], _permission(args["permission"]))
+        grant = _layer().store.create_grant(grants, key, workspace, args["username"], _permission(args["permission"]))
         return {response_key: render(grant)}
 
     def get():
-        args, key, workspace = _target(kind, (key_field, USERNAME))
-        with _hiding_unknown_users(missing_grant, kind, key, workspace, args["username"]):
-            return {response_key: render(_layer().store.get_grant(kind, key, workspace, args["username"]))}
+        args, key, workspace = _target(kind, key_field, (USERNAME,))
+        with _hiding_unknown_users(missing_grant, grants, key, workspace, args["username"]):
+            return {response_key: render(_layer().store.get_grant(grants, key, workspace, args["username"]))}
 
     def update():
-        args, key, workspace = _target(kind, (key_field, USERNAME, PERMISSION))
+        args, key, workspace = _target(kind, key_field, (USERNAME, PERMISSION))
         _check_manager_untouched(args["username"])
-        with _hiding_unknown_users(missing_grant, kind, key, workspace, args["username"]):
-            _layer().store.update_grant(kind, key, workspace, args["username"], _permission(args["permission"]))
+        with _hiding_unknown_users(missing_grant, grants, key, workspace, args["username"]):
+            _layer().store.update_grant(grants, key, workspace, args["username"], _permission(args["permission"]))
         return {}
 
     def delete():
-        args, key, workspace = _target(kind, (key_field, USERNAME))
+        args, key, workspace = _target(kind, key_field, (USERNAME,))
         _check_manager_untouched(args["username"])
-        with _hiding_unknown_users(missing_grant, kind, key, workspace, args["username"]):
-            _layer().store.delete_grant(kind, key, workspace, args["username"])
+        with _hiding_unknown_users(missing_grant, grants, key, workspace, args["username"]):
+            _layer().store.delete_grant(grants, key, workspace, args["username"])
         return {}
 
     return create, get, update, delete
@@ -267,11 +258,10 @@ def _check_manager_untouched(username: str) -> None:
 
 
 def _check_delegation(workspace: str, username: str, level: Permission | None) -> None:
-    if level is Permission.MANAGE:
-        deny("Only admins may grant MANAGE on a workspace.")
     current = {grant.username: grant.permission for grant in _layer().store.workspace_grants(workspace=workspace)}
-    if current.get(username) is Permission.MANAGE and username != g.auth_user.username:
-        deny("Only admins may change or remove another user's MANAGE grant.")
+    refusal = policy.delegation_refusal(level, current.get(username), username == g.auth_user.username)
+    if refusal:
+        deny(refusal)
 
 
 def list_user_workspace_permissions():
@@ -339,8 +329,8 @@ def clear_lockouts():
 
 def register_routes(app: Flask) -> None:
     """Add the auth endpoints to the app (endpoint names match auth.rules)."""
-    experiment = _grant_routes("experiment", EXPERIMENT_ID, "experiment_permission", _experiment_grant)
-    model = _grant_routes("registered_model", MODEL_NAME, "registered_model_permission", _model_grant)
+    experiment = _grant_routes(kinds.EXPERIMENT, EXPERIMENT_ID, "experiment_permission", _experiment_grant)
+    model = _grant_routes(kinds.REGISTERED_MODEL, MODEL_NAME, "registered_model_permission", _model_grant)
     table = [
         ("/users/create", "POST", "createUser", create_user, V2),
         ("/users/get", "GET", "getUser", get_user, V2),

@@ -6,6 +6,7 @@ keys of basic_auth.ini, and dropped whenever grants change (see auth.cache.Chang
 from __future__ import annotations
 
 from auth.cache import LockedCache
+from auth.kinds import GrantKind
 from auth.permissions import Permission
 from auth.store import AuthStore
 
@@ -17,13 +18,14 @@ class CachedGrants:
         self._store = store
         self._cache = LockedCache(max_size, ttl_seconds)
 
-    def of_kind(self, user_id: int, kind: str, workspace: str) -> dict[str, Permission]:
-        """The user's explicit grants on experiments (all of them) or on the workspace's models."""
-        key = (user_id, "experiment") if kind == "experiment" else (user_id, kind, workspace)
+    def of_kind(self, user_id: int, kind: GrantKind, workspace: str) -> dict[str, Permission]:
+        """The user's explicit grants of a kind: all of them, or the workspace's for a kind
+        keyed per workspace."""
+        key = (user_id, kind.name, workspace) if kind.per_workspace else (user_id, kind.name)
         return self._cache.get_or_load(key, lambda: self._store.readable_grants(user_id, kind, workspace))
 
-    def resource(self, user_id: int, kind: str, key: str, workspace: str) -> Permission | None:
-        """The user's explicit grant on one experiment or model, or None."""
+    def resource(self, user_id: int, kind: GrantKind, key: str, workspace: str) -> Permission | None:
+        """The user's explicit grant on one resource, or None."""
         return self.of_kind(user_id, kind, workspace).get(key)
 
     def workspaces(self, user_id: int) -> dict[str, Permission]:

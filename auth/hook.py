@@ -7,10 +7,11 @@ import logging
 
 from flask import Flask, g, request
 
-from auth import rules
+from auth import kinds, policy, rules
 from auth.access import Access
+from auth.kinds import GrantKind
 from auth.layer import current_layer as _layer
-from auth.permissions import Permission
+from auth.permissions import Capability, Permission
 from auth.refusals import deny as _deny
 from auth.refusals import workspaces_off
 from tracking import hostapi
@@ -36,8 +37,8 @@ def before_request():
         _deny(f"{request.method} {request.path} is for admins only.")
     elif rule == rules.SELF_OR_ADMIN:
         _require_self(user)
-    elif rule == rules.FILTERED:
-        _restrict_lists(Access(layer, user))
+    elif isinstance(rule, rules.Filtered):
+        _restrict_lists(Access(layer, user), rule.kind)
     elif rule == rules.VISIBLE_WORKSPACE:
         _require_visible_workspace(Access(layer, user), request.view_args["workspace_name"])
     else:
@@ -70,11 +71,12 @@ def after_request(response):
 def _require(access: Access, requirement: rules.Requirement) -> None:
     target = requirement.target
     if not hostapi.workspaces_enabled():
-        if requirement.creates:
-            return  # without workspaces any signed-in user may create (and then manages it)
-        if target.kind == "workspace":
+        if requirement.creates and policy.creation_needs_no_workspace_grant(workspaces_enabled=False):
+            return
+        if target.kind is kinds.WORKSPACE:
             raise workspaces_off()  # the same clear 404 an admin gets, not a 403 about 'default'
-    if target.kind == "artifact" and requirement.capability == "delete" and access.artifact_owner(target) is None:
+    if target.kind is kinds.ARTIFACT and requirement.capability is Capability.DELETE \
+            and access.artifact_owner(target) is None:
         # A folder above experiment folders may hold experiments the user may not delete.
         _deny(f"Permission denied: only admins may delete {request.path}, which is not inside one "
               "experiment's artifact folder.")
@@ -105,21 +107,20 @@ def _restrict_listing(access: Access, requirement: rules.Requirement) -> None:
     experiments they may not read; a user whose only access is grants on some of its experiments
     sees just those (the handler leaves out every other entry); anyone else is refused."""
     workspace = hostapi.workspace_as_seen_by_outsiders()
-    visible = _visibility(access, "experiment", workspace)
+    visible = _visibility(access, kinds.EXPERIMENT_GRANTS, workspace)
     if visible.only is not None and not visible.only:
         decision = access.on_workspace(workspace)
         _deny(f"Permission denied: {request.method} {request.path} needs '{requirement.capability}' on "
               f"workspace '{workspace}'; you hold {decision.permission.name} ({decision.step}).")
-    hostapi.restrict("experiment", visible)
+    hostapi.restrict(kinds.EXPERIMENT.search_scope, visible)
 
 
-def _visibility(access: Access, kind: str, workspace: str) -> hostapi.Visibility:
+def _visibility(access: Access, kind: GrantKind, workspace: str) -> hostapi.Visibility:
     """What of this kind the user may read in the workspace: all but the explicitly denied for
     a reader of the workspace, else only the explicitly granted."""
     grants = access.layer.grants.of_kind(access.user.id, kind, workspace)
-    if access.on_workspace(workspace).allows("read"):
-        return hostapi.Visibility(hidden=frozenset(k for k, level in grants.items() if not level.allows("read")))
-    return hostapi.Visibility(only=frozenset(k for k, level in grants.items() if level.allows("read")))
+    shown = policy.listing(grants, access.on_workspace(workspace).allows(Capability.READ))
+    return hostapi.Visibility(only=shown.only, hidden=shown.hidden)
 
 
 def _require_visible_workspace(access: Access, workspace: str) -> None:
@@ -128,7 +129,7 @@ def _require_visible_workspace(access: Access, workspace: str) -> None:
     if not can_view_workspace(access, workspace):
         access = _on_fresh_grants(access) or access
     if not can_view_workspace(access, workspace):
-        _deny(f"Permission denied: {request.method} {request.path} needs 'read' on workspace '{workspace}'.")
+        _deny(f"Permission denied: {request.method} {request.path} needs '{Capability.READ}' on workspace '{workspace}'.")
 
 
 def _require_self(user) -> None:
@@ -144,24 +145,20 @@ def _body() -> dict:
         return {}
 
 
-def _restrict_lists(access: Access) -> None:
-    """Push what the user may read into the host's search queries."""
-    if request.endpoint == "listWorkspaces":
-        hostapi.restrict("workspace", _visible_workspaces(access))
+def _restrict_lists(access: Access, kind: kinds.Kind) -> None:
+    """Push what the user may read of this kind into the host's search queries."""
+    if kind is kinds.WORKSPACE:
+        hostapi.restrict(kind.search_scope, _visible_workspaces(access))
         return
     # A workspace that does not exist lists as empty, like one the user may not read.
     workspace = hostapi.workspace_as_seen_by_outsiders()
-    kind = "registered_model" if request.endpoint in ("searchRegisteredModels", "searchModelVersions") else "experiment"
-    hostapi.restrict(kind, _visibility(access, kind, workspace))
+    hostapi.restrict(kind.search_scope, _visibility(access, kind.grants, workspace))
 
 
 def _visible_workspaces(access: Access) -> hostapi.Visibility:
     """Workspaces the user can read, and 'default' for everyone with grant_default_workspace_access."""
     grants = access.layer.grants.workspaces(access.user.id)
-    visible = {name for name, level in grants.items() if level.allows("read")}
-    if access.layer.config.grant_default_workspace_access:
-        visible.add(hostapi.DEFAULT_WORKSPACE)
-    return hostapi.Visibility(only=frozenset(visible))
+    return hostapi.Visibility(only=policy.visible_workspaces(grants, access.layer.config.grant_default_workspace_access))
 
 
 def can_view_workspace(access: Access, workspace: str) -> bool:
@@ -176,16 +173,16 @@ def follow_resources(app: Flask, layer) -> None:
         if kind == "run":  # runs carry no grants; the next request on the run need not look it up
             layer.places.put(("run", key), (workspace, str(details["experiment_id"])))
             return
-        user = g.get("auth_user")
-        if user is not None:
-            layer.store.grant_creator(kind, key, workspace, user.id, Permission.MANAGE)
+        user, grants = g.get("auth_user"), kinds.GRANT_KINDS.get(kind)
+        if user is not None and grants is not None:  # a kind without grants is decided by its workspace
+            layer.store.grant_creator(grants, key, workspace, user.id, Permission.MANAGE)
 
     def deleted(sender, kind, workspace, key, **_):
-        if kind == "registered_model":
+        if kind == kinds.MODEL_GRANTS.name:
             layer.store.forget_model(workspace, key)
 
     def renamed(sender, kind, workspace, key, new_key, **_):
-        if kind == "registered_model":
+        if kind == kinds.MODEL_GRANTS.name:
             layer.store.rename_model(workspace, key, new_key)
 
     def workspace_gone(sender, workspace, **_):

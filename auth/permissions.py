@@ -13,21 +13,37 @@ from __future__ import annotations
 
 from enum import Enum
 
-CAPABILITIES = ("read", "use", "update", "delete", "manage")
+
+class Capability(str, Enum):
+    """What a request needs of a level. Rules name these members, so a misspelt capability
+    fails at import instead of denying in silence."""
+
+    READ = "read"
+    USE = "use"
+    UPDATE = "update"
+    DELETE = "delete"
+    MANAGE = "manage"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+CAPABILITIES = tuple(Capability)
+_READ, _USE, _UPDATE = Capability.READ, Capability.USE, Capability.UPDATE
 
 
 class Permission(Enum):
     """A level; its value is the set of capabilities it grants."""
 
     NO_PERMISSIONS = frozenset()
-    READ = frozenset({"read"})
-    USE = frozenset({"read", "use"})
-    EDIT = frozenset({"read", "use", "update"})
+    READ = frozenset({_READ})
+    USE = frozenset({_READ, _USE})
+    EDIT = frozenset({_READ, _USE, _UPDATE})
     MANAGE = frozenset(CAPABILITIES)
 
-    def allows(self, capability: str) -> bool:
+    def allows(self, capability: Capability) -> bool:
         """Whether this level grants the capability."""
-        return capability in self.value
+        return Capability(capability) in self.value
 
     @classmethod
     def parse(cls, name: object) -> "Permission":

@@ -15,8 +15,9 @@ Order (DESIGN.md, "The decision"):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
-from auth.permissions import Permission
+from auth.permissions import Capability, Permission
 
 DEFAULT_WORKSPACE = "default"
 
@@ -59,3 +60,49 @@ def decide(facts: Facts) -> Decision:
     if facts.workspace == DEFAULT_WORKSPACE and facts.grant_default_workspace_access:
         return Decision(facts.default_permission, "default_permission in 'default' (grant_default_workspace_access)")
     return Decision(Permission.NO_PERMISSIONS, f"no grant on workspace '{facts.workspace}'")
+
+
+# What lists show, which workspaces a user sees, who may delegate what: pure, like `decide`.
+
+@dataclass(frozen=True)
+class Listing:
+    """Which items of a kind a search shows: `only` these keys, else all but `hidden`."""
+
+    only: frozenset[str] | None = None
+    hidden: frozenset[str] = frozenset()
+
+
+def listing(grants: Mapping[str, Permission], reads_workspace: bool) -> Listing:
+    """A reader of the workspace sees every item but those an explicit grant denies it (the
+    explicit grant comes first in `decide`); anyone else sees only the items an explicit grant
+    lets them read."""
+    readable = frozenset(key for key, level in grants.items() if level.allows(Capability.READ))
+    if reads_workspace:
+        return Listing(hidden=frozenset(grants) - readable)
+    return Listing(only=readable)
+
+
+def visible_workspaces(grants: Mapping[str, Permission], grant_default_workspace_access: bool) -> frozenset[str]:
+    """The workspaces a user lists (and may fetch): those they may read, and 'default' for everyone
+    when grant_default_workspace_access is on."""
+    visible = {name for name, level in grants.items() if level.allows(Capability.READ)}
+    if grant_default_workspace_access:
+        visible.add(DEFAULT_WORKSPACE)
+    return frozenset(visible)
+
+
+def delegation_refusal(level: Permission | None, their_grant: Permission | None, is_self: bool) -> str | None:
+    """Why a workspace manager who is not an admin may not set a user's workspace grant to
+    `level` (None: remove it) when the user holds `their_grant` there; None when they may.
+    Managers delegate below MANAGE and leave other managers alone (MLflow's W21)."""
+    if level is Permission.MANAGE:
+        return "Only admins may grant MANAGE on a workspace."
+    if their_grant is Permission.MANAGE and not is_self:
+        return "Only admins may change or remove another user's MANAGE grant."
+    return None
+
+
+def creation_needs_no_workspace_grant(workspaces_enabled: bool) -> bool:
+    """Without workspaces any signed-in user may create experiments and models (and then manages
+    what they created); with workspaces, creating needs 'update' on the workspace."""
+    return not workspaces_enabled

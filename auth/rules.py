@@ -3,7 +3,8 @@ admin-only (fail closed), and a test walks the URL map to make sure every route 
 
 - PUBLIC: no credentials (health, ready, version, server-info).
 - AUTHENTICATED: any signed-in user; the handler shows nothing that needs a grant.
-- FILTERED: any signed-in user; searches and lists return only what the user may read.
+- Filtered(kind): any signed-in user; searches and lists of that kind return only what the user
+  may read (FILTERED_EXPERIMENTS, FILTERED_MODELS, FILTERED_WORKSPACES).
 - SELF_OR_ADMIN: the user named in the request, or an admin.
 - VISIBLE_WORKSPACE: any signed-in user to whom list_workspaces shows the workspace in the path.
 - ADMIN: admins only.
@@ -14,15 +15,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auth import kinds
+from auth.kinds import Kind
+from auth.permissions import Capability
+
+READ, UPDATE, DELETE, MANAGE = Capability.READ, Capability.UPDATE, Capability.DELETE, Capability.MANAGE
+
 
 @dataclass(frozen=True)
 class Target:
     """Where the request's resource is named: a kind, and the request field holding its key."""
 
-    kind: str  # experiment | run | experiment_name | registered_model | artifact | workspace | current_workspace
+    kind: Kind
     field: str | None = None
     fallback_field: str | None = None
     default: str | None = None  # the key the handler uses when the request names none
+
+    def __post_init__(self):
+        if not isinstance(self.kind, Kind):
+            raise TypeError(f"a Target names a kinds.Kind, not {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Filtered:
+    """Any signed-in user; the host's searches of this kind show only what the user may read."""
+
+    kind: Kind
+
+    def __post_init__(self):
+        if self.kind.search_scope is None:
+            raise TypeError(f"the host has no searches of kind {self.kind.name}")
 
 
 @dataclass(frozen=True)
@@ -31,29 +53,36 @@ class Requirement:
     lists further requirements checked only when the request names their target; `lists_experiments`
     marks a listing whose entries may be experiments' folders, shown only to who may read them."""
 
-    capability: str
+    capability: Capability
     target: Target
     creates: bool = False
     also: tuple["Requirement", ...] = ()
     lists_experiments: bool = False
 
+    def __post_init__(self):
+        if not isinstance(self.capability, Capability):
+            raise TypeError(f"a Requirement needs a Capability, not {self.capability!r}")
 
-PUBLIC, AUTHENTICATED, FILTERED, SELF_OR_ADMIN, ADMIN = "public", "authenticated", "filtered", "self", "admin"
+
+PUBLIC, AUTHENTICATED, SELF_OR_ADMIN, ADMIN = "public", "authenticated", "self", "admin"
 VISIBLE_WORKSPACE = "visible workspace"
+FILTERED_EXPERIMENTS = Filtered(kinds.EXPERIMENT)  # runs are listed by their experiments' visibility
+FILTERED_MODELS = Filtered(kinds.REGISTERED_MODEL)
+FILTERED_WORKSPACES = Filtered(kinds.WORKSPACE)
 
-WORKSPACE_HERE = Target("current_workspace")
-EXPERIMENT = Target("experiment", "experiment_id")
-NEW_RUN_EXPERIMENT = Target("experiment", "experiment_id", default="0")  # runs/create's default
-EXPERIMENT_NAME = Target("experiment_name", "experiment_name")
-RUN = Target("run", "run_id", "run_uuid")
-MODEL = Target("registered_model", "name")
-ARTIFACT = Target("artifact", "artifact_path")
-ARTIFACT_LISTING = Target("artifact", "path")
-WORKSPACE_IN_PATH = Target("workspace", "workspace_name")
-SOURCE_RUN = Target("source_run")
+WORKSPACE_HERE = Target(kinds.CURRENT_WORKSPACE)
+EXPERIMENT = Target(kinds.EXPERIMENT, "experiment_id")
+NEW_RUN_EXPERIMENT = Target(kinds.EXPERIMENT, "experiment_id", default="0")  # runs/create's default
+EXPERIMENT_NAME = Target(kinds.EXPERIMENT_NAME, "experiment_name")
+RUN = Target(kinds.RUN, "run_id", "run_uuid")
+MODEL = Target(kinds.REGISTERED_MODEL, "name")
+ARTIFACT = Target(kinds.ARTIFACT, "artifact_path")
+ARTIFACT_LISTING = Target(kinds.ARTIFACT, "path")
+WORKSPACE_IN_PATH = Target(kinds.WORKSPACE, "workspace_name")
+SOURCE_RUN = Target(kinds.SOURCE_RUN)
 
 
-def _needs(capability: str, target: Target, *endpoints: str) -> dict[str, Requirement]:
+def _needs(capability: Capability, target: Target, *endpoints: str) -> dict[str, Requirement]:
     return {endpoint: Requirement(capability, target) for endpoint in endpoints}
 
 
@@ -62,48 +91,48 @@ RULES: dict[str, object] = {
     "home": PUBLIC, "health": PUBLIC, "ready": PUBLIC, "version": PUBLIC, "serverInfo": PUBLIC,
     "openApiDocument": PUBLIC,
     # experiments
-    "createExperiment": Requirement("update", WORKSPACE_HERE, creates=True),
-    **_needs("read", EXPERIMENT, "getExperiment"),
-    **_needs("read", EXPERIMENT_NAME, "getExperimentByName"),
-    "searchExperiments": FILTERED, "listExperiments": FILTERED,
-    **_needs("update", EXPERIMENT, "updateExperiment", "setExperimentTag", "deleteExperimentTag"),
-    **_needs("update", NEW_RUN_EXPERIMENT, "createRun"),
-    **_needs("delete", EXPERIMENT, "deleteExperiment", "restoreExperiment"),
+    "createExperiment": Requirement(UPDATE, WORKSPACE_HERE, creates=True),
+    **_needs(READ, EXPERIMENT, "getExperiment"),
+    **_needs(READ, EXPERIMENT_NAME, "getExperimentByName"),
+    "searchExperiments": FILTERED_EXPERIMENTS, "listExperiments": FILTERED_EXPERIMENTS,
+    **_needs(UPDATE, EXPERIMENT, "updateExperiment", "setExperimentTag", "deleteExperimentTag"),
+    **_needs(UPDATE, NEW_RUN_EXPERIMENT, "createRun"),
+    **_needs(DELETE, EXPERIMENT, "deleteExperiment", "restoreExperiment"),
     # runs
-    **_needs("read", RUN, "getRun", "getMetricHistory"),
-    **_needs("update", RUN, "updateRun", "logMetric", "logParam", "logBatch", "setTag", "deleteTag"),
-    **_needs("delete", RUN, "deleteRun", "restoreRun"),
-    "searchRuns": FILTERED, "searchLoggedModels": AUTHENTICATED,
+    **_needs(READ, RUN, "getRun", "getMetricHistory"),
+    **_needs(UPDATE, RUN, "updateRun", "logMetric", "logParam", "logBatch", "setTag", "deleteTag"),
+    **_needs(DELETE, RUN, "deleteRun", "restoreRun"),
+    "searchRuns": FILTERED_EXPERIMENTS, "searchLoggedModels": AUTHENTICATED,
     # registered models and prompts
-    "createRegisteredModel": Requirement("update", WORKSPACE_HERE, creates=True),
-    **_needs("read", MODEL, "getRegisteredModel", "getLatestVersions", "getModelVersionByAlias",
+    "createRegisteredModel": Requirement(UPDATE, WORKSPACE_HERE, creates=True),
+    **_needs(READ, MODEL, "getRegisteredModel", "getLatestVersions", "getModelVersionByAlias",
              "getModelVersion", "getModelVersionDownloadUri"),
-    **_needs("update", MODEL, "renameRegisteredModel", "updateRegisteredModel", "setRegisteredModelTag",
+    **_needs(UPDATE, MODEL, "renameRegisteredModel", "updateRegisteredModel", "setRegisteredModelTag",
              "deleteRegisteredModelTag", "setRegisteredModelAlias",
              "updateModelVersion", "transitionModelVersionStage", "setModelVersionTag",
              "deleteModelVersionTag"),
     # a version made from a run must not expose a run the user may not read
-    "createModelVersion": Requirement("update", MODEL, also=(Requirement("read", SOURCE_RUN),)),
-    **_needs("delete", MODEL, "deleteRegisteredModel", "deleteRegisteredModelAlias", "deleteModelVersion"),
-    "searchRegisteredModels": FILTERED, "searchModelVersions": FILTERED,
+    "createModelVersion": Requirement(UPDATE, MODEL, also=(Requirement(READ, SOURCE_RUN),)),
+    **_needs(DELETE, MODEL, "deleteRegisteredModel", "deleteRegisteredModelAlias", "deleteModelVersion"),
+    "searchRegisteredModels": FILTERED_MODELS, "searchModelVersions": FILTERED_MODELS,
     # the artifact proxy: the experiment in the path, else the request's workspace
     # a folder above experiment folders lists only the experiments the user may read
-    "listProxiedArtifacts": Requirement("read", ARTIFACT_LISTING, lists_experiments=True),
-    **_needs("read", ARTIFACT, "downloadArtifact"),
-    **_needs("update", ARTIFACT, "uploadArtifact"),
-    **_needs("delete", ARTIFACT, "deleteArtifact"),
+    "listProxiedArtifacts": Requirement(READ, ARTIFACT_LISTING, lists_experiments=True),
+    **_needs(READ, ARTIFACT, "downloadArtifact"),
+    **_needs(UPDATE, ARTIFACT, "uploadArtifact"),
+    **_needs(DELETE, ARTIFACT, "deleteArtifact"),
     # workspaces
-    "listWorkspaces": FILTERED,
+    "listWorkspaces": FILTERED_WORKSPACES,
     "getWorkspace": VISIBLE_WORKSPACE,
     "createWorkspace": ADMIN, "updateWorkspace": ADMIN, "deleteWorkspace": ADMIN,
     # users and permissions (auth.api)
     "createUser": ADMIN, "listUsers": ADMIN, "updateUserAdmin": ADMIN, "deleteUser": ADMIN,
     "getUser": SELF_OR_ADMIN, "updateUserPassword": SELF_OR_ADMIN,
-    **_needs("manage", EXPERIMENT, "createExperimentPermission", "getExperimentPermission",
+    **_needs(MANAGE, EXPERIMENT, "createExperimentPermission", "getExperimentPermission",
              "updateExperimentPermission", "deleteExperimentPermission"),
-    **_needs("manage", MODEL, "createRegisteredModelPermission", "getRegisteredModelPermission",
+    **_needs(MANAGE, MODEL, "createRegisteredModelPermission", "getRegisteredModelPermission",
              "updateRegisteredModelPermission", "deleteRegisteredModelPermission"),
-    **_needs("manage", WORKSPACE_IN_PATH, "listWorkspacePermissions", "setWorkspacePermission",
+    **_needs(MANAGE, WORKSPACE_IN_PATH, "listWorkspacePermissions", "setWorkspacePermission",
              "deleteWorkspacePermission"),
     "listUserWorkspacePermissions": ADMIN,
     "listAuditEvents": ADMIN, "listLockouts": ADMIN, "clearLockouts": ADMIN,

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from auth.audit import append as audit
+from auth.kinds import GRANT_KINDS, MODEL_GRANTS, GrantKind
 from auth.models import ChangeCounterRow, ExperimentGrantRow, ModelGrantRow, UserRow, WorkspaceGrantRow
 from auth.permissions import Permission
 from tracking.hostapi import AlreadyExists, Database, NotFound, upsert
@@ -141,7 +142,7 @@ class AuthStore:
 
     # resource grants ----------------------------------------------------------------------------
 
-    def create_grant(self, kind: str, key: str, workspace: str | None, username: str,
+    def create_grant(self, kind: GrantKind | str, key: str, workspace: str | None, username: str,
                      permission: Permission) -> Grant:
         """A new explicit grant; 400 when the user already has one on this resource."""
         model, where = _grant_target(kind, key, workspace)
@@ -154,11 +155,12 @@ class AuthStore:
                       before=None, after=permission.name)
         except IntegrityError:
             raise AlreadyExists(
-                f"{_label(kind)} permission ({_describe(kind, key, workspace)}, username={username}) already exists."
+                f"{grant_kind(kind).label.capitalize()} permission ({grant_kind(kind).describe(key, workspace)}, "
+                f"username={username}) already exists."
             ) from None
         return Grant(user.id, username, permission, key, workspace)
 
-    def get_grant(self, kind: str, key: str, workspace: str | None, username: str) -> Grant:
+    def get_grant(self, kind: GrantKind | str, key: str, workspace: str | None, username: str) -> Grant:
         """The user's explicit grant on a resource; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
         with self.database.session() as session:
@@ -168,7 +170,7 @@ class AuthStore:
                 raise missing_grant(kind, key, workspace, username)
             return Grant(user.id, username, Permission[row.permission], key, workspace)
 
-    def update_grant(self, kind: str, key: str, workspace: str | None, username: str,
+    def update_grant(self, kind: GrantKind | str, key: str, workspace: str | None, username: str,
                      permission: Permission) -> None:
         """Change an existing explicit grant; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
@@ -181,7 +183,7 @@ class AuthStore:
             audit(session, "permission.updated", _target(kind, key, workspace), username=username,
                   before=before, after=permission.name)
 
-    def delete_grant(self, kind: str, key: str, workspace: str | None, username: str) -> None:
+    def delete_grant(self, kind: GrantKind | str, key: str, workspace: str | None, username: str) -> None:
         """Remove an explicit grant; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
         with self._changing(GRANTS) as session:
@@ -196,30 +198,28 @@ class AuthStore:
     def grants_of_user(self, user_id: int) -> dict[str, list[Grant]]:
         """All of one user's explicit grants, by kind (for users/get)."""
         with self.database.session() as session:
-            experiments = session.scalars(select(ExperimentGrantRow).where(ExperimentGrantRow.user_id == user_id))
-            models = session.scalars(select(ModelGrantRow).where(ModelGrantRow.user_id == user_id))
-            return {
-                "experiment": [Grant(user_id, "", Permission[r.permission], r.experiment_id) for r in experiments],
-                "registered_model": [Grant(user_id, "", Permission[r.permission], r.name, r.workspace) for r in models],
-            }
+            return {kind.name: [Grant(user_id, "", Permission[r.permission], getattr(r, kind.key_column),
+                                      r.workspace if kind.per_workspace else None)
+                                for r in session.scalars(select(kind.row).where(kind.row.user_id == user_id))]
+                    for kind in GRANT_KINDS.values()}
 
-    def resource_grant(self, user_id: int, kind: str, key: str, workspace: str) -> Permission | None:
+    def resource_grant(self, user_id: int, kind: GrantKind | str, key: str, workspace: str) -> Permission | None:
         """The user's explicit grant on one resource, or None."""
         model, where = _grant_target(kind, key, workspace)
         with self.database.session() as session:
             found = session.scalar(select(model.permission).filter_by(**where, user_id=user_id))
             return Permission[found] if found else None
 
-    def readable_grants(self, user_id: int, kind: str, workspace: str) -> dict[str, Permission]:
-        """The user's explicit grants of a kind (experiments: all; models: in the workspace)."""
+    def readable_grants(self, user_id: int, kind: GrantKind | str, workspace: str) -> dict[str, Permission]:
+        """The user's explicit grants of a kind (all of them; or the workspace's, for a kind
+        keyed per workspace)."""
+        kind = grant_kind(kind)
+        row = kind.row
+        query = select(getattr(row, kind.key_column), row.permission).where(row.user_id == user_id)
+        if kind.per_workspace:
+            query = query.where(row.workspace == workspace)
         with self.database.session() as session:
-            if kind == "experiment":
-                rows = session.execute(select(ExperimentGrantRow.experiment_id, ExperimentGrantRow.permission)
-                                       .where(ExperimentGrantRow.user_id == user_id))
-            else:
-                rows = session.execute(select(ModelGrantRow.name, ModelGrantRow.permission).where(
-                    ModelGrantRow.user_id == user_id, ModelGrantRow.workspace == workspace))
-            return {key: Permission[permission] for key, permission in rows}
+            return {key: Permission[permission] for key, permission in session.execute(query)}
 
     # workspace grants ---------------------------------------------------------------------------
 
@@ -273,7 +273,7 @@ class AuthStore:
             rows = session.execute(query.order_by(WorkspaceGrantRow.workspace, UserRow.username))
             return [Grant(r.user_id, name, Permission[r.permission], r.workspace, r.workspace) for r, name in rows]
 
-    def grant_creator(self, kind: str, key: str, workspace: str | None, user_id: int,
+    def grant_creator(self, kind: GrantKind | str, key: str, workspace: str | None, user_id: int,
                       permission: Permission) -> None:
         """Give the creator of a resource its grant, replacing any stale row for that key."""
         model, where = _grant_target(kind, key, workspace)
@@ -291,7 +291,7 @@ class AuthStore:
             dropped = session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace,
                                                                   ModelGrantRow.name == name)).rowcount
             if dropped:
-                audit(session, "permission.deleted", _target("registered_model", name, workspace),
+                audit(session, "permission.deleted", MODEL_GRANTS.audit_target(name, workspace),
                       grants=dropped, reason="the model was deleted")
 
     def rename_model(self, workspace: str, name: str, new_name: str) -> None:
@@ -303,8 +303,8 @@ class AuthStore:
             moved = session.execute(update(ModelGrantRow).where(ModelGrantRow.workspace == workspace,
                                                                 ModelGrantRow.name == name).values(name=new_name)).rowcount
             if moved:
-                audit(session, "permission.moved", _target("registered_model", name, workspace), grants=moved,
-                      after=_target("registered_model", new_name, workspace), reason="the model was renamed")
+                audit(session, "permission.moved", MODEL_GRANTS.audit_target(name, workspace), grants=moved,
+                      after=MODEL_GRANTS.audit_target(new_name, workspace), reason="the model was renamed")
 
     def forget_workspace(self, workspace: str) -> None:
         """Drop every grant of a deleted workspace (on it and on its models)."""
@@ -327,22 +327,18 @@ class AuthStore:
 
 
 
-def _grant_target(kind: str, key: str, workspace: str | None):
-    if kind == "experiment":
-        return ExperimentGrantRow, {"experiment_id": key}
-    return ModelGrantRow, {"workspace": workspace, "name": key}
+def grant_kind(kind: GrantKind | str) -> GrantKind:
+    """A kind of grants, given as itself or by its name ("experiment", "registered_model")."""
+    return kind if isinstance(kind, GrantKind) else GRANT_KINDS[kind]
 
 
-def _target(kind: str, key: str, workspace: str | None) -> str:
-    return f"experiment {key}" if kind == "experiment" else f"registered_model {workspace}/{key}"
+def _grant_target(kind: GrantKind | str, key: str, workspace: str | None):
+    kind = grant_kind(kind)
+    return kind.row, kind.where(key, workspace)
 
 
-def _label(kind: str) -> str:
-    return "Experiment" if kind == "experiment" else "Registered model"
-
-
-def _describe(kind: str, key: str, workspace: str | None) -> str:
-    return f"experiment_id={key}" if kind == "experiment" else f"workspace={workspace}, name={key}"
+def _target(kind: GrantKind | str, key: str, workspace: str | None) -> str:
+    return grant_kind(kind).audit_target(key, workspace)
 
 
 def missing_workspace_grant(workspace: str, username: str) -> NotFound:
@@ -350,8 +346,8 @@ def missing_workspace_grant(workspace: str, username: str) -> NotFound:
     return NotFound(f"Workspace permission does not exist for workspace='{workspace}', username='{username}'")
 
 
-def missing_grant(kind: str, key: str, workspace: str | None, username: str) -> NotFound:
+def missing_grant(kind: GrantKind | str, key: str, workspace: str | None, username: str) -> NotFound:
     """The 404 of an explicit grant that does not exist."""
-    where = f"experiment_id={key}" if kind == "experiment" else f"workspace={workspace}, name={key}"
-    return NotFound(f"{_label(kind)} permission with {where} and username={username} not found")
-
+    kind = grant_kind(kind)
+    return NotFound(f"{kind.label.capitalize()} permission with {kind.describe(key, workspace)} and "
+                    f"username={username} not found")

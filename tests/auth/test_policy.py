@@ -59,3 +59,48 @@ def test_capabilities_of_each_level(level, allowed):
 def test_unknown_levels_are_refused_with_the_valid_ones(name):
     with pytest.raises(ValueError, match="Valid permissions are: NO_PERMISSIONS, READ, USE, EDIT, MANAGE"):
         Permission.parse(name)
+
+
+# The other decisions of the layer, table-tested like the decision order (issue 11).
+
+from auth.policy import Listing, creation_needs_no_workspace_grant, delegation_refusal, listing, visible_workspaces  # noqa: E402
+
+R, N, E, M = Permission.READ, Permission.NO_PERMISSIONS, Permission.EDIT, Permission.MANAGE
+
+
+@pytest.mark.parametrize("grants, reads_workspace, expected", [
+    ({}, True, Listing(hidden=frozenset())),
+    ({}, False, Listing(only=frozenset())),
+    ({"1": N, "2": R, "3": E}, True, Listing(hidden=frozenset({"1"}))),  # NO_PERMISSIONS hides it from a reader
+    ({"1": N, "2": R, "3": E}, False, Listing(only=frozenset({"2", "3"}))),  # only what grants let them read
+    ({"1": Permission.USE}, False, Listing(only=frozenset({"1"}))),
+])
+def test_what_a_list_shows(grants, reads_workspace, expected):
+    assert listing(grants, reads_workspace) == expected
+
+
+@pytest.mark.parametrize("grants, default_access, expected", [
+    ({}, False, set()),
+    ({}, True, {"default"}),
+    ({"a": R, "b": N, "c": M}, False, {"a", "c"}),
+    ({"default": N}, True, {"default"}),  # grant_default_workspace_access lists 'default' for everyone
+])
+def test_which_workspaces_a_user_sees(grants, default_access, expected):
+    assert visible_workspaces(grants, default_access) == expected
+
+
+@pytest.mark.parametrize("level, theirs, is_self, refused", [
+    (R, None, False, None), (E, R, False, None), (None, E, False, None),
+    (M, None, False, "Only admins may grant MANAGE on a workspace."),
+    (M, M, True, "Only admins may grant MANAGE on a workspace."),
+    (R, M, False, "Only admins may change or remove another user's MANAGE grant."),
+    (None, M, False, "Only admins may change or remove another user's MANAGE grant."),
+    (R, M, True, None),  # a manager may step themselves down
+])
+def test_who_may_delegate_what(level, theirs, is_self, refused):
+    assert delegation_refusal(level, theirs, is_self) == refused
+
+
+def test_creating_without_workspaces_needs_no_workspace_grant():
+    assert creation_needs_no_workspace_grant(False) is True
+    assert creation_needs_no_workspace_grant(True) is False

@@ -184,7 +184,7 @@ def _errors(op: Operation, rule, in_path: bool, has_body: bool, long_line: bool)
         statuses |= {401, 429, 503}
         if op.lookups or op.scoped:
             statuses.add(404)
-    if rule not in (rules.PUBLIC, rules.AUTHENTICATED, rules.FILTERED):
+    if rule not in (rules.PUBLIC, rules.AUTHENTICATED) and not isinstance(rule, rules.Filtered):
         statuses.add(403)
     statuses.update(op.extra)
     if has_body:
