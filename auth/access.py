@@ -2,25 +2,41 @@
 user's grants on it and on its workspace. A resource that does not exist in the request's
 workspace counts as missing, so a user learns nothing about other workspaces' resources; and a
 workspace that does not exist counts as an empty one, so they learn nothing about which
-workspaces exist either."""
+workspaces exist either.
+
+It reads the request through a `RequestView` of plain values (the hook builds it from Flask's
+request), and the host through the layer's `Host`; it imports no Flask."""
 
 from __future__ import annotations
 
-
-from flask import request
+from dataclasses import dataclass
+from typing import Callable, Mapping
 
 from auth import kinds
 from auth.kinds import GrantKind
 from auth.policy import Decision, Facts, decide
 from auth.rules import Target
-from tracking import hostapi
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """What a decision reads of a request."""
+
+    method: str
+    path: str
+    path_fields: Mapping[str, object]  # the route's path parameters
+    # The request's fields (a GET's query, else its JSON body, or the query when there is none),
+    # read on first use: an artifact upload's body is the file, which must be left unread for
+    # the handler.
+    fields: Callable[[], Mapping[str, object]]
 
 
 class Access:
-    """Decisions for one request, with the auth layer's store, caches and config."""
+    """Decisions for one request, with the auth layer's store, caches, config and host."""
 
-    def __init__(self, layer, user):
-        self.layer, self.user = layer, user
+    def __init__(self, layer, user, view: RequestView):
+        self.layer, self.user, self.view = layer, user, view
+        self.host = layer.host
 
     def decide(self, target: Target) -> tuple[Decision, str]:
         """The decision on the target, and a short description of it for messages."""
@@ -36,7 +52,7 @@ class Access:
 
     def _facts(self, grant, workspace: str) -> Facts:
         config = self.layer.config
-        enabled = hostapi.workspaces_enabled()
+        enabled = self.host.workspaces_enabled()
         workspace_grant = self.layer.grants.workspace(self.user.id, workspace) if enabled else None
         return Facts(self.user.is_admin, grant, workspace_grant, workspace, enabled,
                      config.default_permission, config.grant_default_workspace_access)
@@ -45,62 +61,47 @@ class Access:
         """(workspace, the grants that decide, key or None when the resource is missing here)."""
         kind = target.kind
         if kind is kinds.WORKSPACE:
-            return request.view_args.get(target.field), None, None
-        here = hostapi.workspace_as_seen_by_outsiders()  # the hook runs for non-admins only
+            return self.view.path_fields.get(target.field), None, None
+        here = self.host.workspace_as_seen_by_outsiders()  # the hook runs for non-admins only
         if kind.grants is None:
             return here, None, None
-        raw = _named(target)
+        raw = self._named(target)
         return here, kind.grants, kind.locate(self.layer, raw, here) if raw else None
 
     def artifact_owner(self, target: Target) -> str | None:
         """The experiment whose artifact folder holds the request's path, if one does; a path
         the proxy refuses anyway counts as owned (the proxy's 400 says why)."""
-        hostapi.workspace_as_seen_by_outsiders()  # a missing workspace is an empty one, not a 404
-        raw = _field(target)
-        if not raw or not hostapi.artifact_path_allowed(raw):
+        self.host.workspace_as_seen_by_outsiders()  # a missing workspace is an empty one, not a 404
+        raw = self._field(target)
+        if not raw or not self.host.artifact_path_allowed(raw):
             return raw
-        return hostapi.experiment_of_artifact_path(raw)
+        return self.host.experiment_of_artifact_path(raw)
 
     def names(self, target: Target) -> bool:
         """Whether the request names this (optional) target at all."""
-        return _named(target) is not None
+        return self._named(target) is not None
 
+    def _named(self, target: Target) -> str | None:
+        """The key of the target as the request wrote it."""
+        return self._source_run() if target.kind is kinds.SOURCE_RUN else self._field(target)
 
-def _named(target: Target) -> str | None:
-    """The key of the target as the request wrote it."""
-    return _source_run() if target.kind is kinds.SOURCE_RUN else _field(target)
+    def _field(self, target: Target) -> str | None:
+        values = self.view.path_fields
+        for name in (target.field, target.fallback_field):
+            # A path parameter first: an artifact upload's body is the file, which must be left
+            # unread for the handler (reading it here stored every non-admin upload empty).
+            value = values.get(name) if name in values else self.view.fields().get(name) if name else None
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+                return str(value)
+        return target.default
 
-
-def _field(target: Target) -> str | None:
-    values = request.view_args or {}
-    for name in (target.field, target.fallback_field):
-        # A path parameter first: an artifact upload's body is the file, which must be left
-        # unread for the handler (reading it here stored every non-admin upload empty).
-        value = values.get(name) if name in values else _request_fields().get(name) if name else None
-        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
-            return str(value)
-    return target.default
-
-
-def _source_run() -> str | None:
-    """The run a new model version comes from: its `run_id`, else the run of a `runs:/` source."""
-    fields = _request_fields()
-    run_id, source = fields.get("run_id"), fields.get("source")
-    if isinstance(run_id, str) and run_id:
-        return run_id
-    return hostapi.run_of_source(source) if isinstance(source, str) else None
-
-
-def _request_fields():
-    return request.args if request.method == "GET" else _json_or_args()
-
-
-def _json_or_args():
-    try:
-        payload = hostapi.body()
-    except hostapi.ApiError:
-        return {}
-    return payload or request.args
+    def _source_run(self) -> str | None:
+        """The run a new model version comes from: its `run_id`, else the run of a `runs:/` source."""
+        fields = self.view.fields()
+        run_id, source = fields.get("run_id"), fields.get("source")
+        if isinstance(run_id, str) and run_id:
+            return run_id
+        return self.host.run_of_source(source) if isinstance(source, str) else None
 
 
 def _describe(grants: GrantKind | None, key: str | None, workspace: str) -> str:

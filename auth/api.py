@@ -17,8 +17,8 @@ from auth.layer import current_layer
 from auth.permissions import Permission
 from auth.refusals import deny, workspaces_off
 from auth.store import Grant, UnknownUser, User, missing_grant, missing_workspace_grant
-from tracking import hostapi
-from tracking.hostapi import Field, InvalidParameter, InvalidState, NotFound, read
+from tracking import hostkit
+from tracking.hostkit import Field, InvalidParameter, InvalidState, NotFound, read
 
 V2 = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
 V3 = ("/api/3.0/mlflow",)
@@ -47,7 +47,7 @@ def _password_hash(password: object) -> str:
 def _new_password_hash() -> str:
     """The hash of the request's password, read apart from the other fields: the generic field
     errors quote a wrongly typed value, and a password must never appear in an error."""
-    payload = hostapi.body() or request.args
+    payload = hostkit.body() or request.args
     if payload.get("password") is None:
         raise InvalidParameter("Missing value for required parameter 'password'.")
     return _password_hash(payload["password"])
@@ -147,7 +147,7 @@ def _target(kind: Kind, key_field: Field, fields: tuple[Field, ...]) -> tuple[di
     """The request's fields, the key of the resource they name (as grants store it; 404 when
     it is not in the request's workspace) and the workspace, for kinds keyed per workspace."""
     args = read(key_field, *fields)
-    workspace = hostapi.current_workspace()
+    workspace = _layer().host.current_workspace()
     key = kind.locate(_layer(), args[key_field.name], workspace)
     if key is None:
         raise kind.not_found(args[key_field.name], workspace)
@@ -189,9 +189,9 @@ def _grant_routes(kind: Kind, key_field: Field, response_key: str, render):
 # workspace permissions ----------------------------------------------------------------------------
 
 def _existing_workspace(name: str) -> str:
-    if not hostapi.workspaces_enabled():
+    if not _layer().host.workspaces_enabled():
         raise workspaces_off()
-    if not hostapi.workspace_exists(name):
+    if not _layer().host.workspace_exists(name):
         raise NotFound(f"Workspace '{name}' not found.")
     return name
 
@@ -247,10 +247,10 @@ def delete_workspace_permission(workspace_name: str):
 def _check_manager_untouched(username: str) -> None:
     """A non-admin may not set another workspace manager's grants on single resources: that would
     demote them resource by resource, which _check_delegation forbids for the workspace (W21)."""
-    if not _is_delegate() or username == g.auth_user.username or not hostapi.workspaces_enabled():
+    if not _is_delegate() or username == g.auth_user.username or not _layer().host.workspaces_enabled():
         return
     user = _layer().store.get_user(username)
-    workspace = hostapi.current_workspace()
+    workspace = _layer().host.current_workspace()
     if user is not None and _layer().store.workspace_grant(user.id, workspace) is Permission.MANAGE:
         deny(
             f"Only admins may change the grants of '{username}', who manages workspace '{workspace}'."
@@ -266,7 +266,7 @@ def _check_delegation(workspace: str, username: str, level: Permission | None) -
 
 def list_user_workspace_permissions():
     """GET workspace-permissions?username= -> {"permissions"} across workspaces (admin)."""
-    if not hostapi.workspaces_enabled():
+    if not _layer().host.workspaces_enabled():
         raise workspaces_off()
     user = _existing_user(read(USERNAME)["username"])
     return {"permissions": [_workspace_grant(grant) for grant in _layer().store.workspace_grants(user_id=user.id)]}

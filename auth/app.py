@@ -1,5 +1,6 @@
-"""The `basic-auth` app plugin: create_app(app) wraps the host app with the auth layer, and
-prepare() runs once in the server's master process before any worker starts."""
+"""The `basic-auth` app plugin (PLUGIN, named by the `wsauth.app` entry point): install(app, host)
+puts the auth layer on a host's app, and prepare() runs once in the server's master process
+before any worker starts."""
 
 from __future__ import annotations
 
@@ -12,20 +13,21 @@ from auth import api, authentication, cli, config, hook, maintenance, passwords
 from auth.layer import EXTENSION, AuthLayer, current_layer  # noqa: F401 (current_layer: for plugins and tests)
 from auth.schema import migrate
 from auth.store import AuthStore
-from tracking import hostapi
+from tracking import hostkit
+from tracking.hostapi import AppPlugin, Host
 
 log = logging.getLogger(__name__)
 
 
-def create_app(app: Flask) -> Flask:
-    """Install the auth layer on the host app."""
-    layer = AuthLayer(config.load())
+def install(app: Flask, host: Host) -> Flask:
+    """Install the auth layer on the host's app."""
+    layer = AuthLayer(config.load(), host)
     app.extensions[EXTENSION] = layer
     app.before_request_funcs.setdefault(None, []).insert(0, hook.before_request)
     app.after_request(hook.after_request)
     api.register_routes(app)
     hook.follow_resources(app, layer)
-    hostapi.add_ready_database(app, "auth", layer.store.database)
+    host.add_ready_database(app, "auth", layer.store.database)
     return app
 
 
@@ -33,7 +35,7 @@ def prepare() -> None:
     """Once, before workers start: check the config, migrate the auth database, ensure the admin."""
     settings = config.load()
     authentication.load_function(settings.authorization_function)
-    database = hostapi.Database(settings.database_uri)
+    database = hostkit.Database(settings.database_uri)
     try:
         migrate(database)
         _ensure_admin(AuthStore(database), settings)
@@ -50,7 +52,7 @@ def _ensure_admin(store: AuthStore, settings: config.AuthConfig) -> None:
         password = configured or passwords.generate_password()
         try:
             store.create_user(settings.admin_username, passwords.hash_password(password), is_admin=True)
-        except hostapi.AlreadyExists:  # another server starting on this database made it first
+        except hostkit.AlreadyExists:  # another server starting on this database made it first
             user = store.get_user(settings.admin_username)
         else:
             if configured is None:
@@ -63,11 +65,13 @@ def _ensure_admin(store: AuthStore, settings: config.AuthConfig) -> None:
     store.update_user(settings.admin_username, **changes)
 
 
-create_app.prepare = prepare
-# Used by `wsauth db migrate-to-default-workspace --auth-config`.
-create_app.merge_plan = maintenance.plan
-create_app.merge_apply = maintenance.apply
-# Used by `wsauth gc --auth-config`.
-create_app.forget_experiments = maintenance.forget_experiments
-# Further `wsauth` commands: `wsauth audit`, `wsauth unlock`.
-create_app.commands = cli.COMMANDS
+PLUGIN = AppPlugin(
+    install=install,
+    prepare=prepare,
+    commands=tuple(cli.COMMANDS),  # `wsauth audit`, `wsauth unlock`
+    # `wsauth db migrate-to-default-workspace --auth-config` moves registered-model grants too:
+    merge_plan=maintenance.plan,
+    merge_apply=maintenance.apply,
+    # `wsauth gc --auth-config` drops grants on purged experiments:
+    forget_experiments=maintenance.forget_experiments,
+)

@@ -18,7 +18,7 @@ from auth import audit, passwords
 from auth.config import BUILTIN_AUTHENTICATION
 from auth.lockout import TooManyAttempts, client_address
 from auth.store import User
-from tracking.hostapi import Unauthenticated
+from tracking.hostkit import Unauthenticated
 
 log = logging.getLogger(__name__)
 MESSAGE = "You are not authenticated: send the HTTP Basic credentials of a wsauth user."

@@ -13,7 +13,7 @@ from auth import config
 from auth.audit import AuditLog
 from auth.lockout import LoginGuard
 from auth.schema import migrate_existing
-from tracking import hostapi
+from tracking import hostkit
 
 _CONFIG = click.option("--auth-config", default=None, envvar="MLFLOW_AUTH_CONFIG_PATH",
                        help="basic_auth.ini of the server [default: $MLFLOW_AUTH_CONFIG_PATH, else "
@@ -21,12 +21,12 @@ _CONFIG = click.option("--auth-config", default=None, envvar="MLFLOW_AUTH_CONFIG
                             "finds it].")
 
 
-def _open(path: str | None) -> tuple[config.AuthConfig, hostapi.Database]:
+def _open(path: str | None) -> tuple[config.AuthConfig, hostkit.Database]:
     try:
         settings = config.load(Path(path) if path else config.config_path())
     except config.ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    database = hostapi.Database(settings.database_uri)
+    database = hostkit.Database(settings.database_uri)
     try:
         migrate_existing(database)
     except ValueError as exc:

@@ -8,13 +8,14 @@ import logging
 from flask import Flask, g, request
 
 from auth import kinds, policy, rules
-from auth.access import Access
+from auth.access import Access, RequestView
 from auth.kinds import GrantKind
 from auth.layer import current_layer as _layer
 from auth.permissions import Capability, Permission
 from auth.refusals import deny as _deny
 from auth.refusals import workspaces_off
-from tracking import hostapi
+from tracking import hostkit
+from tracking.hostapi import Visibility
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,27 @@ def before_request():
     elif rule == rules.SELF_OR_ADMIN:
         _require_self(user)
     elif isinstance(rule, rules.Filtered):
-        _restrict_lists(Access(layer, user), rule.kind)
+        _restrict_lists(Access(layer, user, _view()), rule.kind)
     elif rule == rules.VISIBLE_WORKSPACE:
-        _require_visible_workspace(Access(layer, user), request.view_args["workspace_name"])
+        _require_visible_workspace(Access(layer, user, _view()), request.view_args["workspace_name"])
     else:
-        _require(Access(layer, user), rule)
+        _require(Access(layer, user, _view()), rule)
     return None
+
+
+def _view() -> RequestView:
+    """The request as the decision reads it."""
+    return RequestView(request.method, request.path, request.view_args or {}, _fields)
+
+
+def _fields():
+    if request.method == "GET":
+        return request.args
+    try:
+        payload = hostkit.body()
+    except hostkit.ApiError:
+        return {}
+    return payload or request.args
 
 
 # Host routes whose success is a security event: endpoint -> audit action.
@@ -70,7 +86,7 @@ def after_request(response):
 
 def _require(access: Access, requirement: rules.Requirement) -> None:
     target = requirement.target
-    if not hostapi.workspaces_enabled():
+    if not access.host.workspaces_enabled():
         if requirement.creates and policy.creation_needs_no_workspace_grant(workspaces_enabled=False):
             return
         if target.kind is kinds.WORKSPACE:
@@ -86,6 +102,7 @@ def _require(access: Access, requirement: rules.Requirement) -> None:
     decision, what = access.decide(target)
     if not decision.allows(requirement.capability) and (fresh := _on_fresh_grants(access)):
         decision, what = fresh.decide(target)
+    g.auth_decision = decision  # the last decision taken travels with the request
     if not decision.allows(requirement.capability):
         _deny(
             f"Permission denied: {request.method} {request.path} needs '{requirement.capability}' on "
@@ -99,32 +116,32 @@ def _require(access: Access, requirement: rules.Requirement) -> None:
 def _on_fresh_grants(access: Access) -> Access | None:
     """Before a denial: a new view of the user's grants when another worker changed grants since
     this one last looked, so a new grant works at once (revocations keep their bound); else None."""
-    return Access(access.layer, access.user) if access.layer.caught_up() else None
+    return Access(access.layer, access.user, access.view) if access.layer.caught_up() else None
 
 
 def _restrict_listing(access: Access, requirement: rules.Requirement) -> None:
     """A folder above experiment folders: a reader of the workspace sees it without the
     experiments they may not read; a user whose only access is grants on some of its experiments
     sees just those (the handler leaves out every other entry); anyone else is refused."""
-    workspace = hostapi.workspace_as_seen_by_outsiders()
+    workspace = access.host.workspace_as_seen_by_outsiders()
     visible = _visibility(access, kinds.EXPERIMENT_GRANTS, workspace)
     if visible.only is not None and not visible.only:
         decision = access.on_workspace(workspace)
         _deny(f"Permission denied: {request.method} {request.path} needs '{requirement.capability}' on "
               f"workspace '{workspace}'; you hold {decision.permission.name} ({decision.step}).")
-    hostapi.restrict(kinds.EXPERIMENT.search_scope, visible)
+    access.host.restrict(kinds.EXPERIMENT.search_scope, visible)
 
 
-def _visibility(access: Access, kind: GrantKind, workspace: str) -> hostapi.Visibility:
+def _visibility(access: Access, kind: GrantKind, workspace: str) -> Visibility:
     """What of this kind the user may read in the workspace: all but the explicitly denied for
     a reader of the workspace, else only the explicitly granted."""
     grants = access.layer.grants.of_kind(access.user.id, kind, workspace)
     shown = policy.listing(grants, access.on_workspace(workspace).allows(Capability.READ))
-    return hostapi.Visibility(only=shown.only, hidden=shown.hidden)
+    return Visibility(only=shown.only, hidden=shown.hidden)
 
 
 def _require_visible_workspace(access: Access, workspace: str) -> None:
-    if not hostapi.workspaces_enabled():
+    if not access.host.workspaces_enabled():
         raise workspaces_off()
     if not can_view_workspace(access, workspace):
         access = _on_fresh_grants(access) or access
@@ -140,25 +157,25 @@ def _require_self(user) -> None:
 
 def _body() -> dict:
     try:
-        return hostapi.body()
-    except hostapi.ApiError:
+        return hostkit.body()
+    except hostkit.ApiError:
         return {}
 
 
 def _restrict_lists(access: Access, kind: kinds.Kind) -> None:
     """Push what the user may read of this kind into the host's search queries."""
     if kind is kinds.WORKSPACE:
-        hostapi.restrict(kind.search_scope, _visible_workspaces(access))
+        access.host.restrict(kind.search_scope, _visible_workspaces(access))
         return
     # A workspace that does not exist lists as empty, like one the user may not read.
-    workspace = hostapi.workspace_as_seen_by_outsiders()
-    hostapi.restrict(kind.search_scope, _visibility(access, kind.grants, workspace))
+    workspace = access.host.workspace_as_seen_by_outsiders()
+    access.host.restrict(kind.search_scope, _visibility(access, kind.grants, workspace))
 
 
-def _visible_workspaces(access: Access) -> hostapi.Visibility:
+def _visible_workspaces(access: Access) -> Visibility:
     """Workspaces the user can read, and 'default' for everyone with grant_default_workspace_access."""
     grants = access.layer.grants.workspaces(access.user.id)
-    return hostapi.Visibility(only=policy.visible_workspaces(grants, access.layer.config.grant_default_workspace_access))
+    return Visibility(only=policy.visible_workspaces(grants, access.layer.config.grant_default_workspace_access))
 
 
 def can_view_workspace(access: Access, workspace: str) -> bool:
@@ -189,6 +206,7 @@ def follow_resources(app: Flask, layer) -> None:
         layer.store.forget_workspace(workspace)
         layer.forget_workspace(workspace)
 
-    for signal, handler in ((hostapi.resource_created, created), (hostapi.resource_deleted, deleted),
-                            (hostapi.resource_renamed, renamed), (hostapi.workspace_deleted, workspace_gone)):
+    host = layer.host
+    for signal, handler in ((host.resource_created, created), (host.resource_deleted, deleted),
+                            (host.resource_renamed, renamed), (host.workspace_deleted, workspace_gone)):
         signal.connect(handler, sender=app, weak=False)

@@ -3,7 +3,7 @@
 A `GrantKind` is a table of explicit grants (experiments' grants, keyed by the global experiment
 id; registered models' grants, keyed by workspace and name, which prompts and model versions
 share). A `Kind` is how a request names a resource: which grants decide it, how its key is
-found in the request's workspace (the host's locator, through tracking.hostapi), the 404 an
+found in the request's workspace (the host's locator, a method of tracking.hostapi.Host), the 404 an
 absent one gets, and the scope of the host's searches that list it.
 
 To add a kind: one row here (with its host locator), one Target in auth.rules for each request
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from auth.models import ExperimentGrantRow, ModelGrantRow
-from tracking import hostapi
+from tracking import hostkit
 
 
 @dataclass(frozen=True)
@@ -59,15 +59,15 @@ def _by_id(kind: str) -> Locator:
 
 
 def _experiment_by_name(layer, raw: str, here: str) -> str | None:
-    return hostapi.experiment_id_by_name(here, raw)
+    return layer.host.experiment_id_by_name(here, raw)
 
 
 def _artifact_owner(layer, raw: str, here: str) -> str | None:
-    return hostapi.experiment_of_artifact_path(raw)
+    return layer.host.experiment_of_artifact_path(raw)
 
 
 def _model(layer, raw: str, here: str) -> str | None:
-    return raw if hostapi.model_exists(here, raw) else None
+    return raw if layer.host.model_exists(here, raw) else None
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,8 @@ class Kind:
     missing: str = ""  # the 404 of an absent one: {key} and {workspace} are filled in
     search_scope: str | None = None  # what the host's searches of this kind restrict
 
-    def not_found(self, key: str, workspace: str) -> hostapi.NotFound:
-        return hostapi.NotFound(self.missing.format(key=key, workspace=workspace))
+    def not_found(self, key: str, workspace: str) -> hostkit.NotFound:
+        return hostkit.NotFound(self.missing.format(key=key, workspace=workspace))
 
 
 EXPERIMENT = Kind("experiment", EXPERIMENT_GRANTS, _by_id("experiment"),

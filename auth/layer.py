@@ -1,6 +1,7 @@
-"""One worker's auth layer: its config, store, caches, sign-in guard and audit trail, and the
-Flask-side lookup of it (`current_layer`). The composition root (auth.app) builds it; the hook
-and the REST endpoints only look it up, so no module of the layer imports the root."""
+"""One worker's auth layer: its config, the host it serves (tracking.hostapi.Host), store,
+caches, sign-in guard and audit trail, and the Flask-side lookup of it (`current_layer`). The
+composition root (auth.app) builds it; the hook and the REST endpoints only look it up, so no
+module of the layer imports the root."""
 
 from __future__ import annotations
 
@@ -12,18 +13,19 @@ from auth.cache import ChangeWatch, CredentialCache, LockedCache
 from auth.grants import CachedGrants
 from auth.lockout import LoginGuard
 from auth.store import GRANTS, PLACES, SIGN_INS, AuthStore
-from tracking import hostapi
+from tracking import hostkit
+from tracking.hostapi import Host
 
 EXTENSION = "wsauth.auth"
 
 
 class AuthLayer:
-    """What one worker's auth layer holds: config, store, caches."""
+    """What one worker's auth layer holds: config, host, store, caches."""
 
-    def __init__(self, settings: config.AuthConfig):
-        self.config = settings
+    def __init__(self, settings: config.AuthConfig, host: Host):
+        self.config, self.host = settings, host
         self.watch = ChangeWatch(self._change_counts, self._forget)
-        self.store = AuthStore(hostapi.Database(settings.database_uri), on_change=self.watch.changed_here)
+        self.store = AuthStore(hostkit.Database(settings.database_uri), on_change=self.watch.changed_here)
         self.credentials = CredentialCache(settings.auth_cache_max_size, settings.auth_cache_ttl_seconds)
         self.grants = CachedGrants(self.store, settings.auth_cache_max_size, settings.auth_cache_ttl_seconds)
         self.places = LockedCache(settings.workspace_cache_max_size, settings.workspace_cache_ttl_seconds)
@@ -40,7 +42,7 @@ class AuthLayer:
 
     def locate(self, kind: str, key: str) -> tuple[str, str] | None:
         """(workspace, experiment id) of an experiment or run, cached once found."""
-        return self.places.get_or_load((kind, key), lambda: hostapi.workspace_of(kind, key))
+        return self.places.get_or_load((kind, key), lambda: self.host.workspace_of(kind, key))
 
     def caught_up(self) -> bool:
         """Before a denial: whether grants changed since this worker last looked (its caches

@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from auth.models import LoginFailureRow
-from tracking.hostapi import ApiError
+from tracking.hostkit import ApiError
 
 log = logging.getLogger(__name__)
 

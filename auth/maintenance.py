@@ -13,15 +13,15 @@ from auth import config
 from auth.models import ModelGrantRow, UserRow
 from auth.audit import append as audit
 from auth.schema import migrate_existing
-from tracking import hostapi
+from tracking import hostapi, hostkit
 
 DEFAULT = hostapi.DEFAULT_WORKSPACE
 
 
-def _database(config_path: str) -> hostapi.Database:
+def _database(config_path: str) -> hostkit.Database:
     from pathlib import Path
 
-    database = hostapi.Database(config.load(Path(config_path)).database_uri)
+    database = hostkit.Database(config.load(Path(config_path)).database_uri)
     try:
         migrate_existing(database)
     except ValueError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from tracking.hostapi import NAMING_CONVENTION
+from tracking.hostkit import NAMING_CONVENTION
 
 
 class AuthBase(DeclarativeBase):

@@ -7,7 +7,7 @@ import logging
 
 from flask import g, request
 
-from tracking import hostapi
+from tracking import hostkit
 
 log = logging.getLogger("auth.hook")
 
@@ -17,12 +17,12 @@ def deny(message: str) -> None:
     log.info("denied %s %s for user id %s: %s", request.method, request.path, getattr(g.get("auth_user"), "id", None),
              message)
     g.auth_denial = message
-    raise hostapi.PermissionDenied(message)
+    raise hostkit.PermissionDenied(message)
 
 
-def workspaces_off() -> hostapi.EndpointNotFound:
+def workspaces_off() -> hostkit.EndpointNotFound:
     """The 404 of a workspace route on a server that runs without workspaces."""
-    return hostapi.EndpointNotFound(
+    return hostkit.EndpointNotFound(
         f"{request.path} is disabled because this server runs without workspaces; restart it "
         "with --enable-workspaces."
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from auth.models import AuthBase
-from tracking.hostapi import Database, Migrations, register, upgrade
+from tracking.hostkit import Database, Migrations, register, upgrade
 
 AUTH = Migrations(Path(__file__).resolve().parent / "migrations", "alembic_version_auth",
                   0x77736176, "wsauth server --app-name basic-auth (it upgrades the auth database)")

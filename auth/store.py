@@ -23,7 +23,7 @@ from auth.audit import append as audit
 from auth.kinds import GRANT_KINDS, MODEL_GRANTS, GrantKind
 from auth.models import ChangeCounterRow, ExperimentGrantRow, ModelGrantRow, UserRow, WorkspaceGrantRow
 from auth.permissions import Permission
-from tracking.hostapi import AlreadyExists, Database, NotFound, upsert
+from tracking.hostkit import AlreadyExists, Database, NotFound, upsert
 
 
 class UnknownUser(NotFound):

@@ -241,7 +241,7 @@ def store_calls(database: Database, population: Population) -> dict:
     target = population.targets["get"][0]
 
     def page(size: int, visible: Visibility):
-        return lambda: experiments.search(workspace, None, None, "ACTIVE_ONLY", size, None, visible)
+        return lambda: experiments.search(workspace, None, None, "ACTIVE_ONLY", size, None, visible=visible)
 
     return {
         "user_row": lambda: auth.get_user("probe-member"),

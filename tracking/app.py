@@ -1,4 +1,5 @@
-"""create_app(settings) -> the Flask app; `--app-name` plugins come from entry points."""
+"""create_app(settings) -> the Flask app; `--app-name` plugins come from entry points and are
+installed with this server as their host (tracking.hosting.HOST)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from jinja2 import PackageLoader
 from tracking.api.routes import register_routes
 from tracking.connections import register_body_draining
 from tracking.errors import register_error_handlers
+from tracking.hostapi import AppPlugin, as_plugin
+from tracking.hosting import HOST
 from tracking.settings import Settings
 from tracking.state import EXTENSION, HostState
 
@@ -27,7 +30,7 @@ def create_app(settings: Settings, state: HostState | None = None) -> Flask:
     register_routes(app)
     register_body_draining(app)
     if settings.app_name:
-        app = load_app_plugin(settings.app_name)(app)
+        app = load_app_plugin(settings.app_name).install(app, HOST)
     return app
 
 
@@ -36,10 +39,10 @@ def app_plugin_names() -> list[str]:
     return sorted({ep.name for ep in entry_points(group=APP_GROUP)})
 
 
-def load_app_plugin(name: str):
-    """The factory registered under that name in the `wsauth.app` entry-point group."""
+def load_app_plugin(name: str) -> AppPlugin:
+    """The plugin registered under that name in the `wsauth.app` entry-point group."""
     for ep in entry_points(group=APP_GROUP):
         if ep.name == name:
-            return ep.load()
+            return as_plugin(ep.load(), name)
     known = ", ".join(app_plugin_names()) or "none installed"
     raise LookupError(f"unknown --app-name '{name}'; known: {known}")

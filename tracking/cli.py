@@ -123,7 +123,7 @@ def _plugins_with(hook: str, auth_config: str | None) -> list:
     if not auth_config:
         return []
     plugins = [load_app_plugin(name) for name in app_plugin_names()]
-    return [plugin for plugin in plugins if hasattr(plugin, hook)]
+    return [plugin for plugin in plugins if getattr(plugin, hook) is not None]
 
 
 def _show_plan(merge_plan, grants: int, heading: str) -> None:
@@ -212,7 +212,7 @@ def _add_plugin_commands() -> None:
         except Exception as exc:  # a broken plugin must not take the other commands down
             click.echo(f"wsauth: warning: app plugin {name} cannot be loaded: {exc}", err=True)
             continue
-        for command in getattr(plugin, "commands", ()):
+        for command in plugin.commands:
             cli.add_command(command)
 
 

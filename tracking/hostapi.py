@@ -1,92 +1,29 @@
-"""The only part of the host that an app plugin (the auth layer) may import.
+"""The seam between a host and an app plugin (the auth layer), declared both ways.
 
-For the current request: its workspace, where a resource lives, and a visibility filter the
-host's searches apply. Signals tell plugins what changed after it was committed. A second host
-(for example a real MLflow server) would implement this same module.
+`Host` is what a host offers a plugin for the request being served: its workspace, where a
+resource lives, a restriction its searches apply, signals about resources after each change is
+committed, and where to add a readiness probe. wsauth's tracking server implements it in
+tracking.host; a second host (MLflow's own server) implements the same protocol.
+
+`AppPlugin` is what a plugin offers a host: how to install it on the app, its one-time
+preparation before workers start, its commands, and its part in the host's maintenance
+commands. A plugin's entry point (group `wsauth.app`) names one AppPlugin; a bare callable
+`create_app(app) -> app` is taken as a plugin that only installs itself.
+
+The host's toolkit (errors, field readers, database helpers) is in tracking.hostkit: plugins
+may use it, a second host need not provide it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable, Protocol, runtime_checkable
 
-from blinker import Namespace
-from flask import g, request
+from blinker import Signal
 
-from tracking import readiness, workspaces
-from tracking.errors import (
-    AlreadyExists, ApiError, EndpointNotFound, InvalidParameter, InvalidState, MalformedRequest,
-    NotFound, PermissionDenied, Unauthenticated, Unavailable, error_body,
-)
-from tracking.api.params import Field, body, read
-from tracking.model_sources import run_of_source
-from tracking.state import current_workspace, host
-from tracking.store.db import NAMING_CONVENTION, Database
-from tracking.store.schema import Migrations, SchemaError, register, upgrade
-from tracking.store.upsert import upsert
-from tracking.store.schema import prepare as prepare_schema
+__all__ = ["DEFAULT_WORKSPACE", "Visibility", "EVERYTHING", "Host", "AppPlugin", "as_plugin"]
 
-__all__ = [
-    "ApiError", "PermissionDenied", "Unauthenticated", "Unavailable", "error_body", "AlreadyExists",
-    "InvalidParameter", "InvalidState", "MalformedRequest", "NotFound", "EndpointNotFound", "Field",
-    "body", "read", "Database", "NAMING_CONVENTION", "Migrations", "SchemaError", "register", "upgrade",
-    "prepare_schema", "current_workspace", "workspace_as_seen_by_outsiders", "workspaces_enabled",
-    "DEFAULT_WORKSPACE", "workspace_of", "model_exists", "Visibility", "restrict", "visibility", "signals",
-    "add_ready_database", "run_of_source",
-]
-
-DEFAULT_WORKSPACE = workspaces.DEFAULT_WORKSPACE
-signals = Namespace()
-# Sent after the commit, with sender=the Flask app and keyword arguments as named.
-resource_created = signals.signal("resource-created")      # kind, workspace, key (runs: experiment_id)
-resource_deleted = signals.signal("resource-deleted")      # kind, workspace, key
-resource_renamed = signals.signal("resource-renamed")      # kind, workspace, key, new_key
-workspace_deleted = signals.signal("workspace-deleted")    # workspace
-
-
-def add_ready_database(app, name: str, database: Database) -> None:
-    """Have GET /ready probe a plugin's own database too, reported under `name`."""
-    readiness.add_database(app, name, database)
-
-
-def workspace_as_seen_by_outsiders() -> str:
-    """The request's workspace, like current_workspace(), except that a well-formed name of a
-    workspace that does not exist is taken as an existing, empty workspace (for the rest of the
-    request): a caller who may not see a workspace learns nothing from naming one that is not there."""
-    try:
-        return current_workspace()
-    except NotFound:
-        g.workspace = request.headers.get(workspaces.HEADER, "").strip()
-        return g.workspace
-
-
-def workspaces_enabled() -> bool:
-    """Whether the server scopes resources to workspaces."""
-    return host().settings.workspaces_enabled
-
-
-def workspace_of(kind: str, key: str) -> tuple[str, str] | None:
-    """(workspace, experiment id) of an experiment ("experiment") or run ("run"); None when
-    there is none. Experiment ids and run ids are global, so the answer never changes while
-    the resource exists (until migrate-to-default-workspace moves it). The id is returned as
-    stored ('7' for '007'), so that grants keyed by it always match."""
-    state = host()
-    if kind == "experiment":
-        found = state.experiments.workspace_of(key)
-        return (found, str(int(key))) if found else None
-    if kind == "run":
-        return state.runs.workspace_of(key)
-    raise ValueError(f"unknown resource kind {kind}")
-
-
-def experiment_id_by_name(workspace: str, name: str) -> str | None:
-    """The id of the named experiment in the workspace, or None."""
-    experiment = host().experiments.find_by_name(workspace, name)
-    return experiment.experiment_id if experiment else None
-
-
-def model_exists(workspace: str, name: str) -> bool:
-    """Whether a registered model (or prompt) of that name exists in the workspace."""
-    return host().registry.is_prompt(workspace, name) is not None
+DEFAULT_WORKSPACE = "default"
 
 
 @dataclass(frozen=True)
@@ -101,73 +38,82 @@ class Visibility:
         return key in self.only if self.only is not None else key not in self.hidden
 
 
-def restrict(kind: str, rule: Visibility) -> None:
-    """Make the host's searches of this request return only what `rule` allows."""
-    g.setdefault("wsauth_visibility", {})[kind] = rule
+EVERYTHING = Visibility()  # no restriction: what a search returns when no plugin restricted it
 
 
-def visibility(kind: str) -> Visibility | None:
-    """The restriction a plugin set for this request, if any."""
-    return g.get("wsauth_visibility", {}).get(kind)
+@runtime_checkable
+class Host(Protocol):
+    """What the auth layer needs from the host serving the current request.
+
+    Resource kinds are named as the layer's kinds table names them: "experiment", "run",
+    "registered_model". Search scopes: "experiment" (experiments, their runs, their artifact
+    folders), "registered_model" (models and prompts), "workspace".
+    """
+
+    # Sent after the change committed, with sender=the Flask app and these keyword arguments:
+    resource_created: Signal  # kind, workspace, key (runs also experiment_id)
+    resource_deleted: Signal  # kind, workspace, key
+    resource_renamed: Signal  # kind, workspace, key, new_key
+    workspace_deleted: Signal  # workspace
+
+    def workspaces_enabled(self) -> bool:
+        """Whether the server scopes resources to workspaces."""
+
+    def current_workspace(self) -> str:
+        """The request's workspace; the host's 404 when it names one that does not exist."""
+
+    def workspace_as_seen_by_outsiders(self) -> str:
+        """The request's workspace, where a well-formed name of a missing workspace is taken as
+        an existing, empty one for the rest of the request (naming one reveals nothing)."""
+
+    def workspace_exists(self, name: str) -> bool:
+        """Whether the workspace catalog has a workspace of that name."""
+
+    def workspace_of(self, kind: str, key: str) -> tuple[str, str] | None:
+        """(workspace, experiment id as stored) of an experiment or run by its global id, or
+        None when there is none. The answer does not change while the resource exists."""
+
+    def experiment_id_by_name(self, workspace: str, name: str) -> str | None:
+        """The id of the named experiment in the workspace, or None."""
+
+    def model_exists(self, workspace: str, name: str) -> bool:
+        """Whether a registered model (or prompt) of that name exists in the workspace."""
+
+    def run_of_source(self, source: str) -> str | None:
+        """The run a model version's source (`runs:/<id>/...` and the like) comes from, if any."""
+
+    def experiment_of_artifact_path(self, path: str) -> str | None:
+        """The id of the request workspace's experiment owning the artifact proxy path, if any."""
+
+    def artifact_path_allowed(self, path: str) -> bool:
+        """Whether the artifact proxy would accept this path in the request's workspace."""
+
+    def restrict(self, scope: str, rule: Visibility) -> None:
+        """Make this request's searches of `scope` return only what `rule` allows."""
+
+    def add_ready_database(self, app: Any, name: str, database: Any) -> None:
+        """Have the readiness probe check a plugin's own database too, reported under `name`."""
 
 
-def announce(signal, **details) -> None:
-    """Send a signal on behalf of the app serving this request (after the change committed)."""
-    from flask import current_app
+@dataclass(frozen=True)
+class AppPlugin:
+    """What an app plugin offers its host."""
 
-    signal.send(current_app._get_current_object(), **details)
-
-
-def workspace_exists(name: str) -> bool:
-    """Whether the workspace catalog has a workspace of that name."""
-    return host().provider.get(name) is not None
-
-
-def experiment_of_artifact_path(path: str) -> str | None:
-    """The id of the request workspace's experiment that owns the proxy path `path`: the one
-    whose stored artifact location is the longest that `path` lies in. The stored location
-    decides, not the workspace's current roots, so a grant keeps following an experiment's files
-    after its workspace's root changes. None when no experiment owns the path."""
-    from tracking import artifacts
-
-    state = host()
-    candidates = [spelling for folder in artifacts.enclosing_paths(path)
-                  for spelling in artifacts.location_spellings(folder, _proxy_netlocs(state))]
-    found = state.experiments.owner_of_location(current_workspace(), candidates)
-    return found[0] if found else None
+    install: Callable[[Any, Host], Any]  # (the Flask app, its host) -> the app to serve
+    prepare: Callable[[], None] | None = None  # once, in the master process, before workers
+    commands: tuple = ()  # click commands added to the host's command line
+    # Its records of the host's resources, kept in step by the host's maintenance commands
+    # (each takes the plugin's config path): moving every workspace into 'default' ...
+    merge_plan: Callable[[str], tuple[int, list[str]]] | None = None  # -> (rows to move, conflicts)
+    merge_apply: Callable[[str], int] | None = None  # -> rows moved
+    # ... and purging deleted experiments:
+    forget_experiments: Callable[[str, list[str]], int] | None = None  # (path, ids) -> rows dropped
 
 
-def experiments_below(path: str) -> list[tuple[str, str]]:
-    """(id, proxy path relative to `path`) of the request workspace's experiments whose
-    artifact folder lies strictly below the proxy folder `path` ('' for the top)."""
-    from tracking import artifacts
-
-    state = host()
-    folder = path.strip("/")
-    prefixes = [spelling + "/" if folder else spelling
-                for spelling in artifacts.location_spellings(folder, _proxy_netlocs(state))]
-    below = []
-    for experiment_id, location in state.experiments.locations_under(current_workspace(), prefixes):
-        proxied = artifacts.proxied_path(location)
-        if proxied and proxied != folder and (not folder or proxied.startswith(folder + "/")):
-            below.append((experiment_id, proxied[len(folder) + 1:] if folder else proxied))
-    return below
-
-
-def _proxy_netlocs(state) -> tuple[str, ...]:
-    """The host part of a server root written as `mlflow-artifacts://host/...`, if it has one."""
-    from urllib.parse import urlparse
-
-    root = urlparse(state.settings.default_artifact_root or "")
-    return (root.netloc,) if root.scheme == "mlflow-artifacts" and root.netloc else ()
-
-
-def artifact_path_allowed(path: str) -> bool:
-    """Whether the proxy would accept this path in the request's workspace (else it answers 400)."""
-    from tracking import artifacts
-
-    try:
-        artifacts.check_workspace_path(path.strip("/"), current_workspace(), workspaces_enabled())
-    except artifacts.UnsafePath:
-        return False
-    return True
+def as_plugin(loaded: object, name: str) -> AppPlugin:
+    """The AppPlugin an entry point names; a bare `create_app(app)` installs itself only."""
+    if isinstance(loaded, AppPlugin):
+        return loaded
+    if callable(loaded):
+        return AppPlugin(install=lambda app, host: loaded(app))
+    raise LookupError(f"app plugin '{name}' is neither an AppPlugin nor a create_app(app) function")

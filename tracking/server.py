@@ -85,7 +85,7 @@ def _prepare_plugin(name: str | None) -> None:
     """Let the app plugin do its one-time work (its own database, its admin) before workers start."""
     if not name:
         return
-    prepare = getattr(load_app_plugin(name), "prepare", None)
+    prepare = load_app_plugin(name).prepare
     if prepare is None:
         return
     try:

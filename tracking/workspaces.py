@@ -20,7 +20,7 @@ from tracking.errors import AlreadyExists, InvalidParameter, NotFound
 from tracking.store.db import Database
 from tracking.store.models import WorkspaceRow
 
-DEFAULT_WORKSPACE = "default"
+from tracking.hostapi import DEFAULT_WORKSPACE  # the seam names it
 HEADER = "X-MLFLOW-WORKSPACE"
 RESERVED_NAMES = frozenset({"workspaces", "api", "ajax-api", "static-files"})
 NAME_PATTERN = re.compile(r"^(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

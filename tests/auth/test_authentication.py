@@ -13,7 +13,7 @@ from auth import passwords
 from auth.authentication import MESSAGE
 from auth.store import AuthStore
 from tests.auth.conftest import ADMIN, ADMIN_PASSWORD, PASSWORD, admin_headers, admin_post, basic_auth, new_user
-from tracking.hostapi import Database
+from tracking.hostkit import Database
 
 API = "/api/2.0/mlflow"
 WS_API = "/api/3.0/mlflow"

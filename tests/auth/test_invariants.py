@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from auth import rules
 from tests.auth.conftest import PASSWORD, admin_headers, admin_post, as_user, basic_auth, new_user
-from tracking import hostapi
+
 
 API = "/api/2.0/mlflow"
 WS_API = "/api/3.0/mlflow"
@@ -454,7 +454,7 @@ def test_a_failing_workspace_lookup_denies(world, monkeypatch, caplog):
     def broken(kind, key):
         raise RuntimeError("lookup failed")
 
-    monkeypatch.setattr(hostapi, "workspace_of", broken)
+    monkeypatch.setattr(app.extensions["wsauth.auth"].host, "workspace_of", broken)
     response = client.post(f"{API}/experiments/update", json={"experiment_id": a.experiment, "new_name": "hijacked"},
                            headers=as_user("alice", "team-a"))
     assert response.status_code == 500 and response.json["error_code"] == "INTERNAL_ERROR"

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 AUTH = Path(__file__).resolve().parents[2] / "auth"
-SEAM = {"tracking.hostapi"}  # what a second host implements, beside its toolkit
+SEAM = {"tracking.hostapi", "tracking.hostkit"}  # the contract a second host implements, and the toolkit
 
 
 def modules() -> dict[str, Path]:

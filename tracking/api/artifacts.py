@@ -12,9 +12,10 @@ from contextlib import contextmanager
 
 from flask import request, send_file
 
-from tracking import artifacts, hostapi
+from tracking import artifacts, hosting
 from tracking.errors import EndpointNotFound, InvalidParameter, NotFound
 from tracking.state import current_workspace, host
+from tracking.hostapi import EVERYTHING, Visibility
 
 CHUNK = 1024 * 1024
 MAX_ARTIFACT_BYTES = 5 * 1024**3
@@ -109,18 +110,18 @@ def _listing(folder: str, entries: list[dict]) -> dict:
     """The answer of a listing of `folder`. A caller who may see only some experiments and sees
     none of these entries gets the answer of a missing path, so that listing a folder tells them
     nothing about what exists in it."""
-    rule = hostapi.visibility("experiment")
-    if rule is None:
+    rule = hosting.visibility("experiment")
+    if rule == EVERYTHING:  # no plugin restricted this request
         return {"files": entries}
     shown = _visible_entries(folder, entries, rule)
     return {"files": shown} if shown or rule.only is None else {}
 
 
-def _visible_entries(folder: str, entries: list[dict], rule: hostapi.Visibility) -> list[dict]:
+def _visible_entries(folder: str, entries: list[dict], rule: Visibility) -> list[dict]:
     """An experiment's folder is shown when the rule allows the experiment. Any other entry is
     shown to a caller who sees all but some experiments; to one who sees only some, it is shown
     only when an experiment they may see lies inside it."""
-    below = hostapi.experiments_below(folder)
+    below = hosting.experiments_below(folder)
     owners = {relative: experiment_id for experiment_id, relative in below if "/" not in relative}
     inside: dict[str, list[str]] = {}
     for experiment_id, relative in below:

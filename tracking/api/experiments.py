@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracking import artifacts, hostapi
+from tracking import artifacts, hosting
 from tracking.api import checks, wire
 from tracking.api.params import Field, read
 from tracking.entities import ACTIVE, DELETED
@@ -31,7 +31,7 @@ def create_experiment():
     experiment_id = state.experiments.create(
         workspace, name, tags, _locator(workspace), artifacts.resolve_root(location) if location else None
     )
-    hostapi.announce(hostapi.resource_created, kind="experiment", workspace=workspace, key=experiment_id)
+    hosting.announce(hosting.HOST.resource_created, kind="experiment", workspace=workspace, key=experiment_id)
     return {"experiment_id": experiment_id}
 
 
@@ -69,7 +69,7 @@ def search_experiments():
     args = read(*checks.SEARCH_FIELDS, Field("view_type", "id", max_length=20))
     page = host().experiments.search(
         current_workspace(), args["filter"], args["order_by"], checks.view_type(args["view_type"]),
-        checks.max_results(args["max_results"]), args["page_token"], hostapi.visibility("experiment"),
+        checks.max_results(args["max_results"]), args["page_token"], visible=hosting.visibility("experiment"),
     )
     return wire.page("experiments", page, wire.experiment)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tracking import hostapi
+from tracking import hosting
 from tracking.api import checks, wire
 from tracking.api.params import Field, read
 from tracking.entities import STAGES
@@ -54,7 +54,7 @@ def create_registered_model():
     registry, workspace = _registry()
     model = registry.create_model(workspace, _name(args["name"]), args["description"],
                                   checks.tags("tag", args["tags"]))
-    hostapi.announce(hostapi.resource_created, kind="registered_model", workspace=workspace, key=model.name)
+    hosting.announce(hosting.HOST.resource_created, kind="registered_model", workspace=workspace, key=model.name)
     return {"registered_model": wire.registered_model(model)}
 
 
@@ -71,7 +71,7 @@ def rename_registered_model():
     if args["new_name"] == args["name"]:  # nothing moves (and no grant may be touched)
         return {"registered_model": wire.registered_model(registry.get_model(workspace, args["name"]))}
     model = registry.rename_model(workspace, args["name"], _name(args["new_name"]))
-    hostapi.announce(hostapi.resource_renamed, kind="registered_model", workspace=workspace,
+    hosting.announce(hosting.HOST.resource_renamed, kind="registered_model", workspace=workspace,
                      key=args["name"], new_key=model.name)
     return {"registered_model": wire.registered_model(model)}
 
@@ -89,7 +89,7 @@ def delete_registered_model():
     registry, workspace = _registry()
     name = read(NAME)["name"]
     registry.delete_model(workspace, name)
-    hostapi.announce(hostapi.resource_deleted, kind="registered_model", workspace=workspace, key=name)
+    hosting.announce(hosting.HOST.resource_deleted, kind="registered_model", workspace=workspace, key=name)
     return {}
 
 
@@ -99,7 +99,7 @@ def search_registered_models():
     registry, workspace = _registry()
     page = registry.search_models(workspace, args["filter"], args["order_by"],
                                   checks.max_results(args["max_results"], 100, 1000), args["page_token"],
-                                  hostapi.visibility("registered_model"))
+                                  visible=hosting.visibility("registered_model"))
     return wire.page("registered_models", page, wire.registered_model)
 
 
@@ -195,7 +195,7 @@ def search_model_versions():
     registry, workspace = _registry()
     page = registry.search_versions(workspace, args["filter"], args["order_by"],
                                     checks.max_results(args["max_results"], 10_000, 200_000), args["page_token"],
-                                    hostapi.visibility("registered_model"))
+                                    visible=hosting.visibility("registered_model"))
     return wire.page("model_versions", page, wire.model_version)
 
 

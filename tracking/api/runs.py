@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracking import hostapi
+from tracking import hosting
 from tracking.api import checks, wire
 from tracking.api.params import Field, read
 from tracking.entities import ACTIVE, DELETED, Metric
@@ -45,7 +45,7 @@ def create_run():
     )
     workspace = current_workspace()
     run = host().runs.create(workspace, new)
-    hostapi.announce(hostapi.resource_created, kind="run", workspace=workspace, key=run.run_id,
+    hosting.announce(hosting.HOST.resource_created, kind="run", workspace=workspace, key=run.run_id,
                      experiment_id=run.experiment_id)
     return {"run": wire.run(run)}
 
@@ -156,7 +156,7 @@ def search_runs():
     page = host().runs.search(
         current_workspace(), args["experiment_ids"] or [], args["filter"], args["order_by"],
         checks.view_type(args["run_view_type"], "run_view_type"), checks.max_results(args["max_results"]),
-        args["page_token"], hostapi.visibility("experiment"),
+        args["page_token"], visible=hosting.visibility("experiment"),
     )
     return wire.page("runs", page, wire.run)
 

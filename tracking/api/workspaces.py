@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from flask import request
 
-from tracking import artifacts, hostapi, workspaces
+from tracking import artifacts, hosting, workspaces
 from tracking.api import wire
 from tracking.api.params import Field, body, convert
 from tracking.entities import Workspace
@@ -57,8 +57,8 @@ def _check_proxied_root(name: str, root: str | None) -> None:
 
 def list_workspaces():
     """GET workspaces -> {"workspaces"} sorted by name."""
-    visible = hostapi.visibility("workspace")
-    listed = [ws for ws in _provider().list() if visible is None or visible.allows(ws.name)]
+    visible = hosting.visibility("workspace")
+    listed = [ws for ws in _provider().list() if visible.allows(ws.name)]
     return {"workspaces": [wire.workspace(ws) for ws in listed]}
 
 
@@ -124,7 +124,7 @@ def delete_workspace(workspace_name: str):
     _existing(provider, workspace_name)
     _refuse_if_not_empty(workspace_name)
     provider.delete(workspace_name)
-    hostapi.announce(hostapi.workspace_deleted, workspace=workspace_name)
+    hosting.announce(hosting.HOST.workspace_deleted, workspace=workspace_name)
     return "", 204
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tracking import search_syntax
 from tracking.entities import ACTIVE, DELETED, Experiment, Page
 from tracking.errors import AlreadyExists, InvalidParameter, NotFound
+from tracking.hostapi import Visibility
 from tracking.store import search
 from tracking.store.db import Database
 from tracking.store.models import ExperimentRow, ExperimentTagRow, RunRow
@@ -102,7 +103,7 @@ class ExperimentStore:
 
     def search(
         self, workspace: str, filter_string: str | None, order_by: list[str] | None,
-        view_type: str, max_results: int, page_token: str | None, visible=None,
+        view_type: str, max_results: int, page_token: str | None, *, visible: Visibility,
     ) -> Page:
         """One page of the workspace's experiments matching a filter."""
         comparisons = _parse(search_syntax.parse_filter, filter_string)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tracking import search_syntax
 from tracking.entities import STAGES, ModelVersion, Page, RegisteredModel
 from tracking.errors import AlreadyExists, InvalidParameter, NotFound
+from tracking.hostapi import Visibility
 from tracking.store import registry_search as rsearch
 from tracking.store import search
 from tracking.store.db import Database
@@ -96,7 +97,7 @@ class RegistryStore:
             session.delete(_model(session, workspace, name, lock=True))
 
     def search_models(self, workspace: str, filter_string: str | None, order_by: list[str] | None,
-                      max_results: int, page_token: str | None, visible=None) -> Page:
+                      max_results: int, page_token: str | None, *, visible: Visibility) -> Page:
         """One page of the workspace's registered models matching a filter."""
         comparisons = _parse(search_syntax.parse_filter, filter_string, search_syntax.REGISTERED_MODEL_SEARCH)
         orders = _parse(search_syntax.parse_order_by, order_by, search_syntax.REGISTERED_MODEL_SEARCH)
@@ -199,7 +200,7 @@ class RegistryStore:
             model.last_updated_time = now_ms()
 
     def search_versions(self, workspace: str, filter_string: str | None, order_by: list[str] | None,
-                        max_results: int, page_token: str | None, visible=None) -> Page:
+                        max_results: int, page_token: str | None, *, visible: Visibility) -> Page:
         """One page of the workspace's model versions matching a filter."""
         spec = search_syntax.MODEL_VERSION_SEARCH
         comparisons = _parse(search_syntax.parse_filter, filter_string, spec)

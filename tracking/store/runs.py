@@ -14,6 +14,7 @@ from tracking import search_syntax
 from tracking.artifacts import run_artifact_uri
 from tracking.entities import ACTIVE, DELETED, Metric, Page, Run
 from tracking.errors import InvalidParameter, NotFound
+from tracking.hostapi import Visibility
 from tracking.run_names import random_run_name
 from tracking.store import search
 from tracking.store.db import Database
@@ -122,18 +123,18 @@ class RunStore:
 
     def search(self, workspace: str, experiment_ids: list[str], filter_string: str | None,
                order_by: list[str] | None, view_type: str, max_results: int,
-               page_token: str | None, visible=None) -> Page:
+               page_token: str | None, *, visible: Visibility) -> Page:
         """One page of the runs of the given experiments (of this workspace) matching a filter."""
         comparisons = _parse(search_syntax.parse_filter, filter_string)
         orders = _parse(search_syntax.parse_order_by, order_by)
         offset = search.decode_token(page_token)
-        ids = [int(i) for i in experiment_ids
-               if search.is_experiment_id(i) and (visible is None or visible.allows(str(int(i))))]
+        ids = [int(i) for i in experiment_ids if search.is_experiment_id(i)]
         query = (
             select(RunRow).join(ExperimentRow, ExperimentRow.experiment_id == RunRow.experiment_id)
             .where(ExperimentRow.workspace == workspace, RunRow.experiment_id.in_(ids))
             .where(*search.lifecycle_clause(RunRow.lifecycle_stage, view_type))
             .where(*search.run_clauses(comparisons))
+            .where(*search.visible_clause(RunRow.experiment_id, visible, int, self.database.engine.dialect.name))
         )
         query = search.run_order(query, orders).offset(offset).limit(max_results + 1)
         with self.database.session() as session:

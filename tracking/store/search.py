@@ -18,6 +18,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from tracking.entities import ACTIVE, DELETED
 from tracking.errors import InvalidParameter
+from tracking.hostapi import Visibility
 from tracking.search_syntax import Comparison, OrderBy
 from tracking.store.models import (
     ExperimentRow, ExperimentTagRow, LatestMetricRow, ParamRow, RunRow, RunTagRow,
@@ -59,10 +60,9 @@ def decode_token(token: str | None) -> int:
 MANY_KEYS = 500
 
 
-def visible_clause(column, visible, convert=str, dialect: str = "") -> list[ColumnElement]:
-    """The WHERE clause of a plugin's visibility rule (tracking.hostapi.Visibility) on a key column."""
-    if visible is None:
-        return []
+def visible_clause(column, visible: Visibility, convert=str, dialect: str = "") -> list[ColumnElement]:
+    """The WHERE clause of a plugin's visibility rule on a key column: every search of a kind
+    a plugin restricts applies it in its query, so pages are full and counts are right."""
     if visible.only is not None:
         return [_member(column, [convert(key) for key in visible.only], dialect)]
     return [~_member(column, [convert(key) for key in visible.hidden], dialect)] if visible.hidden else []
