@@ -12,6 +12,7 @@ from typing import Callable
 from flask import Flask, g, request
 
 from auth import kinds, passwords, policy
+from auth.audit import current_actor
 from auth.kinds import Kind
 from auth.layer import current_layer
 from auth.permissions import Permission
@@ -89,7 +90,7 @@ def create_user():
     """POST users/create -> {"user"} (admin)."""
     username = _username(read(USERNAME)["username"])
     layer = _layer()
-    user = layer.store.create_user(username, _new_password_hash())
+    user = layer.store.create_user(username, _new_password_hash(), by=current_actor())
     return {"user": _user_json(user)}
 
 
@@ -108,7 +109,7 @@ def list_users():
 def update_user_password():
     """PATCH users/update-password (admin or self); the password policy applies."""
     username = read(USERNAME)["username"]
-    _layer().store.update_user(username, password_hash=_new_password_hash())
+    _layer().store.update_user(username, password_hash=_new_password_hash(), by=current_actor())
     return {}
 
 
@@ -117,7 +118,7 @@ def update_user_admin():
     args = read(USERNAME, Field("is_admin", "bool", required=True))
     if args["username"] == g.auth_user.username and not args["is_admin"]:
         raise InvalidState("You cannot remove your own admin flag; ask another admin.")
-    _layer().store.update_user(args["username"], is_admin=args["is_admin"])
+    _layer().store.update_user(args["username"], is_admin=args["is_admin"], by=current_actor())
     return {}
 
 
@@ -126,7 +127,7 @@ def delete_user():
     username = read(USERNAME)["username"]
     if username == g.auth_user.username:
         raise InvalidState("You cannot delete yourself; ask another admin.")
-    _layer().store.delete_user(username)
+    _layer().store.delete_user(username, by=current_actor())
     return {}
 
 
@@ -161,7 +162,8 @@ def _grant_routes(kind: Kind, key_field: Field, response_key: str, render):
     def create():
         args, key, workspace = _target(kind, key_field, (USERNAME, PERMISSION))
         _check_manager_untouched(args["username"])
-        grant = _layer().store.create_grant(grants, key, workspace, args["username"], _permission(args["permission"]))
+        grant = _layer().store.create_grant(grants, key, workspace, args["username"], _permission(args["permission"]),
+                                            by=current_actor())
         return {response_key: render(grant)}
 
     def get():
@@ -173,14 +175,15 @@ def _grant_routes(kind: Kind, key_field: Field, response_key: str, render):
         args, key, workspace = _target(kind, key_field, (USERNAME, PERMISSION))
         _check_manager_untouched(args["username"])
         with _hiding_unknown_users(missing_grant, grants, key, workspace, args["username"]):
-            _layer().store.update_grant(grants, key, workspace, args["username"], _permission(args["permission"]))
+            _layer().store.update_grant(grants, key, workspace, args["username"], _permission(args["permission"]),
+                                        by=current_actor())
         return {}
 
     def delete():
         args, key, workspace = _target(kind, key_field, (USERNAME,))
         _check_manager_untouched(args["username"])
         with _hiding_unknown_users(missing_grant, grants, key, workspace, args["username"]):
-            _layer().store.delete_grant(grants, key, workspace, args["username"])
+            _layer().store.delete_grant(grants, key, workspace, args["username"], by=current_actor())
         return {}
 
     return create, get, update, delete
@@ -229,7 +232,7 @@ def set_workspace_permission(workspace_name: str):
     _existing_user(args["username"])
     if _is_delegate():
         _check_delegation(workspace, args["username"], level)
-    grant = _layer().store.set_workspace_grant(workspace, args["username"], level)
+    grant = _layer().store.set_workspace_grant(workspace, args["username"], level, by=current_actor())
     return {"permission": _workspace_grant(grant)}
 
 
@@ -240,7 +243,7 @@ def delete_workspace_permission(workspace_name: str):
     if _is_delegate():
         _check_delegation(workspace, username, None)
     with _hiding_unknown_users(missing_workspace_grant, workspace, username):
-        _layer().store.delete_workspace_grant(workspace, username)
+        _layer().store.delete_workspace_grant(workspace, username, by=current_actor())
     return "", 204
 
 

@@ -1,78 +1,41 @@
-"""The audit trail: security events appended to the auth database, and read back by admins.
+"""The audit trail as the request sees it: who is acting (`current_actor`), the rate limit of
+floodable events, and the log that records an event in its own transaction. The rows and their
+SQL are auth.store.events.
 
 Each event has a time, the actor (the signed-in user, the name tried at a failed sign-in, or
 `cli:<os user>` outside requests: the server's start-up and offline commands), the client address, an action, a target, an
 outcome and details as JSON (before and after for changed grants). No password or hash is ever
 written. Nothing in wsauth updates or deletes an event.
 
-Changes of users and grants append their event in the same transaction as the change. Workspace
-changes are the host's, in the tracking database (which may be another database): their event is
-written just after the change succeeded. Floodable events (every 403 answered, failed sign-ins)
-are rate-limited per worker: past the limit they are
-counted, and the next one recorded says how many were left out.
+Changes of users and grants append their event in the same transaction as the change, with the
+actor their caller passes in. Workspace changes are the host's, in the tracking database (which
+may be another database): their event is written just after the change succeeded. Floodable
+events (every 403 answered, failed sign-ins) are rate-limited per worker: past the limit they
+are counted, and the next one recorded says how many were left out.
 """
 
 from __future__ import annotations
 
-import getpass
-import json
 import threading
 import time
-from dataclasses import dataclass
 
 from flask import g, has_request_context, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from auth.models import AuditEventRow
+from auth.store.events import DENIED, FAILURE, SUCCESS, Actor, AuditEvents, Event
 
-SUCCESS, FAILURE, DENIED = "success", "failure", "denied"
+__all__ = ["DENIED", "FAILURE", "SUCCESS", "Actor", "AuditLog", "Event", "RateLimit", "current_actor"]
+
 LIMITED = ("request.denied", "login.failed", "login.refused")
 
 
-@dataclass(frozen=True)
-class Event:
-    id: int
-    timestamp: int
-    actor: str | None
-    address: str | None
-    action: str
-    target: str
-    outcome: str
-    details: dict
-
-    def to_json(self) -> dict:
-        """The REST and CLI shape of an event."""
-        return {"id": self.id, "timestamp": self.timestamp,
-                "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.timestamp / 1000))
-                + f".{self.timestamp % 1000:03d}Z",
-                "actor": self.actor, "address": self.address, "action": self.action,
-                "target": self.target, "outcome": self.outcome, "details": self.details}
-
-
-def _who() -> tuple[str | None, str | None]:
+def current_actor() -> Actor:
+    """Who acts now: the signed-in user (or the name tried) and the client's address; outside
+    requests, the operator of the command."""
     if not has_request_context():
-        try:
-            return f"cli:{getpass.getuser()}", None
-        except (KeyError, OSError):
-            return "cli", None
+        return Actor.offline()
     user = g.get("auth_user")
-    actor = getattr(user, "username", None) or g.get("auth_attempted_user")
-    return actor, g.get("client_address") or request.remote_addr
-
-
-def append(session: Session, action: str, target: str, outcome: str = SUCCESS, *,
-           actor: str | None = None, **details) -> None:
-    """Add an event to the session's transaction (the caller commits it with its change)."""
-    who, address = _who()
-    session.add(AuditEventRow(timestamp=int(time.time() * 1000), actor=_text(actor or who or "", 255),
-                              address=_text(address or "", 64), action=action, target=_text(target, 512) or "",
-                              outcome=outcome, details=json.dumps(details, default=str, sort_keys=True)))
-
-
-def _text(value: str, limit: int) -> str | None:
-    """As stored: no database keeps a NUL in text (it is spelled out), and columns are bounded."""
-    return value.replace("\x00", "\\x00")[:limit] or None
+    name = getattr(user, "username", None) or g.get("auth_attempted_user") or ""
+    return Actor(name, g.get("client_address") or request.remote_addr)
 
 
 class RateLimit:
@@ -98,39 +61,20 @@ class RateLimit:
 
 
 class AuditLog:
-    """Writes events in their own transaction, and searches them."""
+    """Records events in their own transaction, and searches them."""
 
     def __init__(self, database, per_minute: int):
-        self.database = database
+        self._events = AuditEvents(database)
         self._limit = RateLimit(per_minute)
+        self.search = self._events.search
 
     def record(self, action: str, target: str, outcome: str = SUCCESS, **details) -> None:
-        """Append one event now; floodable actions only while under the rate limit."""
+        """Append one event now, by the current actor; floodable actions only while under the
+        rate limit."""
         if action in LIMITED:
             dropped = self._limit.admit(action)
             if dropped is None:
                 return
             if dropped:
                 details["not_recorded_before"] = dropped
-        with self.database.session() as session:
-            append(session, action, target, outcome, **details)
-
-    def search(self, *, actor: str | None = None, target: str | None = None, action: str | None = None,
-               since: int | None = None, until: int | None = None, before_id: int | None = None,
-               limit: int = 100) -> list[Event]:
-        """Events matching every given filter, newest first (ids below before_id, for paging)."""
-        query = select(AuditEventRow)
-        for column, value in ((AuditEventRow.actor, actor), (AuditEventRow.target, target),
-                              (AuditEventRow.action, action)):
-            if value is not None:
-                query = query.where(column == value)
-        if since is not None:
-            query = query.where(AuditEventRow.timestamp >= since)
-        if until is not None:
-            query = query.where(AuditEventRow.timestamp < until)
-        if before_id is not None:
-            query = query.where(AuditEventRow.id < before_id)
-        with self.database.session() as session:
-            rows = session.scalars(query.order_by(AuditEventRow.id.desc()).limit(limit))
-            return [Event(r.id, r.timestamp, r.actor, r.address, r.action, r.target, r.outcome,
-                          json.loads(r.details or "{}")) for r in rows]
+        self._events.add(current_actor(), action, target, outcome, **details)

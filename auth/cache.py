@@ -56,6 +56,15 @@ class LockedCache:
             with self._lock:
                 self._cache[key] = value
 
+    def update(self, key: Hashable, change: Callable[[Any], Any]) -> None:
+        """Replace a cached value by change(value), when there is one (its age starts over); a
+        load in flight meanwhile is not remembered, since it may predate the change."""
+        with self._lock:
+            self._generation += 1
+            value = self._cache.get(key)
+            if value is not None:
+                self._cache[key] = change(value)
+
     def drop_where(self, doomed: Callable[[Hashable, Any], bool]) -> None:
         """Forget every entry for which doomed(key, value) holds."""
         with self._lock:
@@ -143,5 +152,10 @@ class ChangeWatch:
         return bool(self.poll())
 
     def changed_here(self, scope: int) -> None:
-        """This worker changed something: react now, without waiting for the next read."""
-        self._on_change(frozenset({scope}))
+        """This worker committed one change of the scope (and dealt with its own caches): the
+        next read must not take it for another worker's. Counted as seen, so only other
+        workers' changes move the counters from here on; a read that already saw it merely
+        reports a move once more (a needless drop, never a missed one)."""
+        with self._lock:
+            if self._seen is not None and scope in self._seen:
+                self._seen[scope] += 1

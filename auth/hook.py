@@ -9,6 +9,7 @@ from flask import Flask, g, request
 
 from auth import kinds, policy, rules
 from auth.access import Access, RequestView
+from auth.audit import current_actor
 from auth.kinds import GrantKind
 from auth.layer import current_layer as _layer
 from auth.permissions import Capability, Permission
@@ -192,18 +193,18 @@ def follow_resources(app: Flask, layer) -> None:
             return
         user, grants = g.get("auth_user"), kinds.GRANT_KINDS.get(kind)
         if user is not None and grants is not None:  # a kind without grants is decided by its workspace
-            layer.store.grant_creator(grants, key, workspace, user.id, Permission.MANAGE)
+            layer.grant_creator(grants, key, workspace, user.id, by=current_actor())
 
     def deleted(sender, kind, workspace, key, **_):
         if kind == kinds.MODEL_GRANTS.name:
-            layer.store.forget_model(workspace, key)
+            layer.store.forget_model(workspace, key, by=current_actor())
 
     def renamed(sender, kind, workspace, key, new_key, **_):
         if kind == kinds.MODEL_GRANTS.name:
-            layer.store.rename_model(workspace, key, new_key)
+            layer.store.rename_model(workspace, key, new_key, by=current_actor())
 
     def workspace_gone(sender, workspace, **_):
-        layer.store.forget_workspace(workspace)
+        layer.store.forget_workspace(workspace, by=current_actor())
         layer.forget_workspace(workspace)
 
     host = layer.host

@@ -12,7 +12,9 @@ from auth.audit import AuditLog
 from auth.cache import ChangeWatch, CredentialCache, LockedCache
 from auth.grants import CachedGrants
 from auth.lockout import LoginGuard
-from auth.store import GRANTS, PLACES, SIGN_INS, AuthStore
+from auth.kinds import GrantKind
+from auth.permissions import Permission
+from auth.store import CREATIONS, GRANTS, PLACES, SIGN_INS, Actor, AuthStore
 from tracking import hostkit
 from tracking.hostapi import Host
 
@@ -25,7 +27,7 @@ class AuthLayer:
     def __init__(self, settings: config.AuthConfig, host: Host):
         self.config, self.host = settings, host
         self.watch = ChangeWatch(self._change_counts, self._forget)
-        self.store = AuthStore(hostkit.Database(settings.database_uri), on_change=self.watch.changed_here)
+        self.store = AuthStore(hostkit.Database(settings.database_uri), on_change=self._changed_here)
         self.credentials = CredentialCache(settings.auth_cache_max_size, settings.auth_cache_ttl_seconds)
         self.grants = CachedGrants(self.store, settings.auth_cache_max_size, settings.auth_cache_ttl_seconds)
         self.places = LockedCache(settings.workspace_cache_max_size, settings.workspace_cache_ttl_seconds)
@@ -54,6 +56,12 @@ class AuthLayer:
         g.auth_counters_read = True
         return self.watch.catch_up()
 
+    def grant_creator(self, kind: GrantKind, key: str, workspace: str, user_id: int, by: Actor) -> None:
+        """The creator of a new resource gets MANAGE on it: recorded, and put into this worker's
+        cache (other workers drop their resource grants when they see CREATIONS move)."""
+        self.store.grant_creator(kind, key, workspace, user_id, Permission.MANAGE, by=by)
+        self.grants.add(user_id, kind, key, workspace, Permission.MANAGE)
+
     def forget_workspace(self, workspace: str) -> None:
         """Drop cached places in a deleted workspace."""
         self.places.drop_where(lambda key, place: place[0] == workspace)
@@ -68,12 +76,21 @@ class AuthLayer:
     def _change_counts(self) -> dict[int, int]:
         return self.store.change_counts()
 
+    def _changed_here(self, scope: int) -> None:
+        """This worker committed a change: its caches follow at once (a creator's grant is put
+        in by grant_creator), and the counters' next read does not count it again."""
+        self.watch.changed_here(scope)
+        if scope != CREATIONS:
+            self._forget(frozenset({scope}))
+
     def _forget(self, scopes: frozenset[int]) -> None:
         """Drop what changes of these scopes make stale (here at once, elsewhere within a second)."""
         if SIGN_INS in scopes:
             self.credentials.clear()
         if scopes & {SIGN_INS, GRANTS}:
             self.grants.clear()
+        elif CREATIONS in scopes:
+            self.grants.forget_resource_grants()
         if PLACES in scopes:
             self.places.clear()
 

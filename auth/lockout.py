@@ -12,20 +12,15 @@ of `trusted_proxies`, the nearest address in X-Forwarded-For that is not a trust
 from __future__ import annotations
 
 import ipaddress
-import logging
 import math
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Iterator
 
-from sqlalchemy import and_, case, delete, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
-
-from auth.models import LoginFailureRow
+from auth.store.sign_ins import Counts, Lockout, SignInCounts
 from tracking.hostkit import ApiError
 
-log = logging.getLogger(__name__)
+__all__ = ["Attempt", "Lockout", "LoginGuard", "TooManyAttempts", "client_address"]
 
 STALE_MS = 10_000  # an attempt held this long was abandoned (its worker died): its place is freed
 WAIT_SECONDS = 12.0  # the longest an attempt waits for others in flight (past STALE_MS, so they are freed)
@@ -90,14 +85,6 @@ class Attempt:
             self.guard._settle(self.username, self.address, failed=False, reset=True)
 
 
-@dataclass(frozen=True)
-class Lockout:
-    username: str
-    address: str
-    failures: int
-    locked_until: int | None  # ms since the epoch
-
-
 def _key(username: str) -> str:
     """The name as stored: no database keeps a NUL in text, so it is spelled out."""
     return username.replace("\x00", "\\x00")[:255]
@@ -122,7 +109,7 @@ class LoginGuard:
     """
 
     def __init__(self, database, max_failures: int, lockout_seconds: int):
-        self.database = database
+        self.counts = SignInCounts(database)
         self.max_failures, self.window = max_failures, lockout_seconds * 1000
 
     @contextmanager
@@ -144,105 +131,37 @@ class LoginGuard:
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
             now = _now()
-            with self.database.session() as session:
-                if self._take(session, username, address, now):
-                    return
-                row = session.get(LoginFailureRow, (username, address))
-                until = self._locked_until(row, now)
-                if until:
-                    raise TooManyAttempts(max(1, math.ceil((until - now) / 1000)))
-            if row is None and self._insert(username, address, now):
+            taken, counts = self.counts.take(username, address, now=now, window=self.window,
+                                             stale_before=now - STALE_MS, budget=self.max_failures)
+            if taken:
+                return
+            until = self._locked_until(counts, now)
+            if until:
+                raise TooManyAttempts(max(1, math.ceil((until - now) / 1000)))
+            if counts is None and self.counts.take_first(username, address, now=now, window=self.window):
                 return
             if time.monotonic() > deadline:
                 raise TooManyAttempts(1, busy=True)
             _pause()  # the budget is held by attempts in flight: await their outcome
 
-    def _locked_until(self, row, now: int) -> int | None:
-        """When the lockout on this row ends, if it is locked (a lowered login_max_failures
-        locks counts already past it, until their window ends)."""
-        if row is None:
+    def _locked_until(self, counts: Counts | None, now: int) -> int | None:
+        """When the lockout on these counts ends, if they are locked (a lowered
+        login_max_failures locks counts already past it, until their window ends)."""
+        if counts is None:
             return None
-        if row.locked_until and row.locked_until > now:
-            return row.locked_until
-        return row.window_start + self.window if row.failures >= self.max_failures else None
-
-    def _take(self, session, username: str, address: str, now: int) -> bool:
-        """Take one attempt from the budget in one statement, so that two workers cannot both
-        take the last one; first forget an ended window and attempts abandoned by a dead worker."""
-        mine = (LoginFailureRow.username == username, LoginFailureRow.address == address)
-        session.execute(update(LoginFailureRow).where(
-            *mine, LoginFailureRow.window_start < now - self.window,
-            or_(LoginFailureRow.locked_until.is_(None), LoginFailureRow.locked_until <= now),
-        ).values(failures=0, window_start=now, locked_until=None))
-        session.execute(update(LoginFailureRow).where(
-            *mine, LoginFailureRow.pending > 0, LoginFailureRow.pending_since < now - STALE_MS,
-        ).values(pending=0))
-        taken = session.execute(update(LoginFailureRow).where(
-            *mine, or_(LoginFailureRow.locked_until.is_(None), LoginFailureRow.locked_until <= now),
-            LoginFailureRow.failures + LoginFailureRow.pending < self.max_failures,
-        ).values(pending=LoginFailureRow.pending + 1, pending_since=now))
-        return taken.rowcount == 1
-
-    def _insert(self, username: str, address: str, now: int) -> bool:
-        """The first attempt of this name from this address: its row, holding the attempt."""
-        try:
-            with self.database.session() as session:
-                session.add(LoginFailureRow(username=username, address=address, failures=0, window_start=now,
-                                            pending=1, pending_since=now))
-        except IntegrityError:  # another worker added it at the same moment: take from it
-            return False
-        self._forget_stale(now)
-        return True
-
-    def _forget_stale(self, now: int) -> None:
-        """Drop counts whose window ended, so that sprayed names cannot grow the table for long."""
-        try:
-            with self.database.session() as session:
-                session.execute(delete(LoginFailureRow).where(
-                    LoginFailureRow.window_start < now - self.window, LoginFailureRow.pending == 0,
-                    or_(LoginFailureRow.locked_until.is_(None), LoginFailureRow.locked_until < now)))
-        except DBAPIError as exc:  # housekeeping only; the next first attempt tries again
-            log.info("stale sign-in counts not dropped this time: %s", exc.__class__.__name__)
+        if counts.locked_until and counts.locked_until > now:
+            return counts.locked_until
+        return counts.window_start + self.window if counts.failures >= self.max_failures else None
 
     def _settle(self, username: str, address: str, failed: bool, reset: bool) -> bool:
         """Hand the attempt back, counting it when it failed; True when that started a lockout."""
-        now = _now()
-        mine = (LoginFailureRow.username == username, LoginFailureRow.address == address)
-        handed_back = case((LoginFailureRow.pending > 0, LoginFailureRow.pending - 1), else_=0)
-        values = {"pending": handed_back}
-        if failed:
-            values["failures"] = LoginFailureRow.failures + 1
-        if reset:
-            values.update(failures=0, window_start=now, locked_until=None)
-        with self.database.session() as session:
-            if session.execute(update(LoginFailureRow).where(*mine).values(**values)).rowcount == 0:
-                if not failed:
-                    return False
-                session.add(LoginFailureRow(username=username, address=address, failures=1, window_start=now,
-                                            pending=0))  # an admin cleared the row meanwhile
-                session.flush()
-            row = session.get(LoginFailureRow, (username, address), populate_existing=True)
-            if reset and row.pending == 0:
-                session.delete(row)
-                return False
-            if failed and row.failures >= self.max_failures and not (row.locked_until and row.locked_until > now):
-                row.locked_until = now + self.window
-                return True
-            return False
+        return self.counts.settle(username, address, now=_now(), window=self.window, budget=self.max_failures,
+                                  failed=failed, reset=reset)
 
     def lockouts(self, username: str | None = None) -> list[Lockout]:
         """Current lockouts (of one user, when given)."""
-        query = select(LoginFailureRow).where(LoginFailureRow.locked_until > _now())
-        if username is not None:
-            query = query.where(LoginFailureRow.username == username)
-        with self.database.session() as session:
-            return [Lockout(r.username, r.address, r.failures, r.locked_until)
-                    for r in session.scalars(query.order_by(LoginFailureRow.username, LoginFailureRow.address))]
+        return self.counts.lockouts(username, now=_now())
 
     def clear(self, username: str, address: str | None = None) -> int:
         """Lift the user's lockouts and failure counts (from one address, when given)."""
-        where = [LoginFailureRow.username == username]
-        if address is not None:
-            where.append(LoginFailureRow.address == address)
-        with self.database.session() as session:
-            return session.execute(delete(LoginFailureRow).where(and_(*where))).rowcount
+        return self.counts.clear(username, address)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event
 
 from auth import passwords
 from auth.cache import ChangeWatch, CredentialCache, LockedCache
 from auth.permissions import Permission
-from auth.store import GRANTS, SIGN_INS, AuthStore
+from auth.kinds import EXPERIMENT_GRANTS
+from auth.store import CREATIONS, GRANTS, SIGN_INS, AuthStore
 from tests.auth.conftest import PASSWORD, admin_post, as_user, new_user
 
 API = "/api/2.0/mlflow"
@@ -126,6 +129,80 @@ def test_the_change_counters_are_read_at_most_once_per_interval(boot_clock):
     counters[SIGN_INS] += 1
     watch.catch_up()
     assert changes[-1] == frozenset({SIGN_INS}) and len(reads) == 3
+
+
+def test_a_change_made_here_is_not_taken_for_another_workers():
+    """The worker that made a change has dealt with its caches: the counters' next read must not
+    make it drop them again, but must still see another worker's change beside it."""
+    counters, moved = {GRANTS: 0, CREATIONS: 0}, []
+    watch = ChangeWatch(lambda: dict(counters), moved.append, interval=0)
+    watch.poll()
+    counters[CREATIONS] += 1
+    watch.changed_here(CREATIONS)
+    assert watch.poll() is False and moved == []
+    counters[CREATIONS] += 2  # this worker's change, and another worker's
+    watch.changed_here(CREATIONS)
+    assert watch.poll() is True and moved == [frozenset({CREATIONS})]
+
+
+@contextmanager
+def auth_statements(app):
+    """The SQL the auth layer sends while inside (change-counter reads excepted)."""
+    statements = []
+    engine = app.extensions["wsauth.auth"].store.database.engine
+
+    def record(conn, cursor, statement, *args):
+        if "auth_changes" not in statement:
+            statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_creators_grant_goes_into_the_cache_of_the_worker_that_made_it(world):
+    """Creating an experiment grants its creator MANAGE (issue 11): this worker puts the grant
+    into its cache instead of emptying the cache, so nobody's next request reloads grants."""
+    app, client, experiment = world
+    layer = app.extensions["wsauth.auth"]
+    bob = new_user(client, "bob")
+    admin_post(client, f"{WS}/team-a/permissions", {"username": bob, "permission": "READ"})
+    assert read(client, experiment) == 200 and read(client, experiment, bob) == 200  # both cached
+    created = client.post(f"{API}/experiments/create", json={"name": "alices"}, headers=as_user("alice", "team-a"))
+    assert created.status_code == 200
+    mine = created.json["experiment_id"]
+    alice = layer.store.get_user("alice").id
+    with auth_statements(app) as statements:
+        assert read(client, experiment, bob) == 200
+        assert read(client, mine) == 200
+        assert layer.grants.resource(alice, EXPERIMENT_GRANTS, mine, "team-a") is Permission.MANAGE
+    assert statements == []
+    # and the grant is the database's too: a grant of alice's on her experiment exists
+    assert layer.store.resource_grant(alice, EXPERIMENT_GRANTS, mine, "team-a") is Permission.MANAGE
+
+
+def test_a_creators_grant_made_by_another_worker_drops_only_resource_grants(world, monkeypatch):
+    """Another worker's creation moves CREATIONS: this worker reloads the users' grants on
+    resources (the creator must be able to manage the new experiment here too), but keeps
+    remembered sign-ins and grants on workspaces."""
+    app, client, experiment = world
+    layer = app.extensions["wsauth.auth"]
+    monkeypatch.setattr(layer.watch, "_interval", 0.0)
+    assert read(client, experiment) == 200
+    theirs = admin_post(client, f"{API}/experiments/create", {"name": "theirs"}, "team-a")["experiment_id"]
+    alice = layer.store.get_user("alice").id
+    assert read(client, experiment) == 200
+    verified = []
+    real = layer.store.get_user
+    monkeypatch.setattr(layer.store, "get_user", lambda name: verified.append(name) or real(name))
+    other_worker(app).grant_creator(EXPERIMENT_GRANTS, theirs, None, alice, Permission.MANAGE)
+    with auth_statements(app) as statements:
+        assert read(client, experiment) == 200
+    assert verified == []
+    assert len(statements) == 1 and "experiment_permissions" in statements[0]  # no workspace grants
+    assert layer.grants.resource(alice, EXPERIMENT_GRANTS, theirs, "team-a") is Permission.MANAGE
 
 
 def test_a_failed_counter_read_fails_the_request_and_is_retried():
@@ -265,3 +342,23 @@ def test_a_new_grant_on_a_workspace_makes_it_visible_at_once(world, monkeypatch)
     assert client.get(path, headers=as_user(carol)).status_code == 403
     other_worker(app).set_workspace_grant("team-a", carol, Permission.READ)
     assert client.get(path, headers=as_user(carol)).status_code == 200
+
+
+def test_a_creators_grant_made_by_another_worker_works_at_once(world, monkeypatch):
+    """A creator's next request may reach a worker that has not read the counters yet: its
+    denial is confirmed against them, CREATIONS has moved, and the decision is taken again."""
+    app, client, _ = world
+    layer = app.extensions["wsauth.auth"]
+    bob = new_user(client, "bob")
+    theirs = admin_post(client, f"{API}/experiments/create", {"name": "theirs"}, "team-a")["experiment_id"]
+    layer.watch.catch_up()
+    monkeypatch.setattr(layer.watch, "_interval", 3600.0)  # no periodic read during this test
+
+    def share():  # needs MANAGE on the experiment; alice's EDIT on the workspace is not enough
+        return client.post(f"{API}/experiments/permissions/create", headers=as_user("alice", "team-a"),
+                           json={"experiment_id": theirs, "username": bob, "permission": "READ"}).status_code
+
+    assert share() == 403  # alice's grants are cached without it
+    other_worker(app).grant_creator(EXPERIMENT_GRANTS, theirs, None, layer.store.get_user("alice").id,
+                                    Permission.MANAGE)
+    assert share() == 200

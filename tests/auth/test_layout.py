@@ -1,6 +1,8 @@
 """The layer's layout holds (issue 11): no import cycle among auth's modules (lazy imports
-inside functions included), auth imports from the host only its seam, and importing any auth
-module builds nothing slow or stateful (no password hash, no database engine)."""
+inside functions included), auth imports from the host only its seam, the auth database's SQL
+lives in auth.store (which reads nothing of the request, and alone moves the change counters),
+and importing any auth module builds nothing slow or stateful (no password hash, no database
+engine)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,17 @@ AUTH = Path(__file__).resolve().parents[2] / "auth"
 SEAM = {"tracking.hostapi", "tracking.hostkit"}  # the contract a second host implements, and the toolkit
 
 
+SCHEMA = {"auth.models", "auth.schema"}  # the tables and their migrations, beside the store
+
+
 def modules() -> dict[str, Path]:
-    return {f"auth.{p.stem}" if p.stem != "__init__" else "auth": p for p in sorted(AUTH.glob("*.py"))}
+    """auth's modules by dotted name (its migrations are alembic's scripts, not modules)."""
+    found = {}
+    for path in sorted(AUTH.rglob("*.py")):
+        parts = path.relative_to(AUTH.parent).with_suffix("").parts
+        if "migrations" not in parts:
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
 
 
 def imports_of(path: Path) -> set[str]:
@@ -87,3 +98,35 @@ def test_importing_the_layer_builds_nothing_slow():
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_the_modules_found_include_the_store_package():
+    assert {"auth", "auth.store", "auth.store.changes", "auth.store.sign_ins", "auth.layer"} <= set(modules())
+
+
+def test_only_the_store_runs_sql():
+    """Outside auth.store (and the table definitions and migrations) no module imports SQLAlchemy."""
+    users = {name for name, path in modules().items()
+             if any(m == "sqlalchemy" or m.startswith("sqlalchemy.") for m in imports_of(path))}
+    assert {name for name in users if not name.startswith("auth.store")} <= SCHEMA
+    assert {"auth.store.users", "auth.store.grants", "auth.store.sign_ins", "auth.store.events"} <= users
+
+
+def test_the_store_reads_nothing_of_the_request():
+    """Who acts is passed into the store (`by=`), never read from flask.g inside a transaction."""
+    readers = {name: sorted(m for m in imports_of(path) if m == "flask" or m.startswith("flask.")
+                            or m == "werkzeug" or m.startswith("werkzeug."))
+               for name, path in modules().items() if name.startswith("auth.store")}
+    assert {name: found for name, found in readers.items() if found} == {}
+
+
+def test_the_change_counters_move_only_through_bump():
+    """Only auth.store.changes touches the counters' table, and in it only `bump` writes."""
+    touching = sorted(name for name, path in modules().items()
+                      if "ChangeCounterRow" in path.read_text() and name not in ("auth.models", "auth.store.changes"))
+    assert touching == []
+    tree = ast.parse(modules()["auth.store.changes"].read_text())
+    writers = sorted({function.name for function in ast.walk(tree) if isinstance(function, ast.FunctionDef)
+                      for call in ast.walk(function) if isinstance(call, ast.Call)
+                      and getattr(call.func, "id", None) == "update"})
+    assert writers == ["bump"]

@@ -1,41 +1,22 @@
-"""Users and grants in the auth database: the one module of auth that touches SQL.
-
-It returns plain values. Every change to what workers cache bumps one of two change counters in
-the same transaction, so that other workers can tell their caches are stale, and tells this
-worker at once (`on_change`): SIGN_INS for users (sign-ins, admin flags, and with a deleted user
-their grants), GRANTS for grants, PLACES for deleted workspaces and purged experiments (where
-resources live). Separate counters, so that a busy server creating experiments (each one grants
-its creator MANAGE) does not flush every worker's sign-in and resource caches. Each change also appends its audit
-event (auth.audit) in the same transaction: no change without its record, nor the reverse.
-"""
+"""Grants in the auth database: on resources (one table per kind of grant, auth.kinds) and on
+workspaces, and keeping them in step with the host's resources. Each change bumps its change
+counter (auth.store.changes) and appends its audit event, in one transaction."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from auth.audit import append as audit
 from auth.kinds import GRANT_KINDS, MODEL_GRANTS, GrantKind
-from auth.models import ChangeCounterRow, ExperimentGrantRow, ModelGrantRow, UserRow, WorkspaceGrantRow
+from auth.models import ExperimentGrantRow, ModelGrantRow, UserRow, WorkspaceGrantRow
 from auth.permissions import Permission
-from tracking.hostkit import AlreadyExists, Database, NotFound, upsert
-
-
-class UnknownUser(NotFound):
-    """No user has this name (the API hides the difference from non-admins)."""
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    username: str
-    password_hash: str
-    is_admin: bool
+from auth.store.changes import CREATIONS, GRANTS, PLACES, SCOPES, Changes, bump
+from auth.store.events import Actor, append as audit
+from auth.store.users import user_row
+from tracking.hostkit import AlreadyExists, NotFound, upsert
 
 
 @dataclass(frozen=True)
@@ -49,109 +30,21 @@ class Grant:
     workspace: str | None = None
 
 
-SIGN_INS, GRANTS, PLACES = 1, 2, 3  # the change counters (rows of auth_changes)
-
-
-def _user(row: UserRow) -> User:
-    return User(row.id, row.username, row.password_hash, bool(row.is_admin))
-
-
-class AuthStore:
-    """Users, experiment grants, registered-model grants and workspace grants."""
-
-    def __init__(self, database: Database, on_change: Callable[[int], None] = lambda scope: None):
-        self.database = database
-        self.on_change = on_change
-
-    @contextmanager
-    def _changing(self, *scopes: int):
-        """A write that workers' caches depend on: it bumps the scopes' change counters, and once
-        committed tells this worker."""
-        with self.database.session() as session:
-            yield session
-            session.execute(update(ChangeCounterRow).where(ChangeCounterRow.id.in_(scopes))
-                            .values(counter=ChangeCounterRow.counter + 1))
-        for scope in scopes:
-            self.on_change(scope)
-
-    def touch(self, scope: int) -> None:
-        """Make every worker drop its caches of this scope (e.g. after a lockout)."""
-        with self._changing(scope):
-            pass
-
-    def change_counts(self) -> dict[int, int]:
-        """How many changes of each scope the auth database has seen (compared to spot stale caches)."""
-        with self.database.session() as session:
-            return dict(session.execute(select(ChangeCounterRow.id, ChangeCounterRow.counter)).all())
-
-    # users --------------------------------------------------------------------------------------
-
-    def get_user(self, username: str) -> User | None:
-        """The user of that name, or None."""
-        with self.database.session() as session:
-            row = session.scalar(select(UserRow).where(UserRow.username == username))
-            return _user(row) if row else None
-
-    def list_users(self) -> list[User]:
-        """Every user, by id."""
-        with self.database.session() as session:
-            return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.id))]
-
-    def create_user(self, username: str, password_hash: str, is_admin: bool = False) -> User:
-        """A new user; 400 RESOURCE_ALREADY_EXISTS when the name is taken."""
-        try:
-            with self._changing(SIGN_INS) as session:
-                row = UserRow(username=username, password_hash=password_hash, is_admin=is_admin)
-                session.add(row)
-                session.flush()
-                audit(session, "user.created", f"user {username}", is_admin=bool(is_admin))
-                return _user(row)
-        except IntegrityError:
-            raise AlreadyExists(f"User (username={username}) already exists.") from None
-
-    def update_user(self, username: str, **changes) -> None:
-        """Change password_hash and/or is_admin; 404 for an unknown user."""
-        with self._changing(SIGN_INS) as session:
-            row = self._user_row(session, username)
-            if "password_hash" in changes:
-                audit(session, "user.password_changed", f"user {username}")
-            if "is_admin" in changes and bool(changes["is_admin"]) != bool(row.is_admin):
-                audit(session, "user.admin_changed", f"user {username}", before=bool(row.is_admin),
-                      after=bool(changes["is_admin"]))
-            session.execute(update(UserRow).where(UserRow.id == row.id).values(**changes))
-
-    def rehash(self, username: str, password_hash: str) -> None:
-        """Store a stronger hash of the same password (at sign-in): nothing to audit or drop."""
-        with self.database.session() as session:
-            session.execute(update(UserRow).where(UserRow.username == username).values(password_hash=password_hash))
-
-    def delete_user(self, username: str) -> None:
-        """Delete a user and, with them, all their grants."""
-        with self._changing(SIGN_INS) as session:
-            row = self._user_row(session, username)
-            dropped = {model.__tablename__: session.execute(delete(model).where(model.user_id == row.id)).rowcount
-                       for model in (ExperimentGrantRow, ModelGrantRow, WorkspaceGrantRow)}
-            session.delete(row)
-            audit(session, "user.deleted", f"user {username}", grants_dropped=dropped)
-
-    def _user_row(self, session: Session, username: str) -> UserRow:
-        row = session.scalar(select(UserRow).where(UserRow.username == username))
-        if row is None:
-            raise UnknownUser(f"User with username={username} not found")
-        return row
+class Grants(Changes):
+    """Explicit grants on experiments, registered models and workspaces."""
 
     # resource grants ----------------------------------------------------------------------------
 
     def create_grant(self, kind: GrantKind | str, key: str, workspace: str | None, username: str,
-                     permission: Permission) -> Grant:
+                     permission: Permission, *, by: Actor | None = None) -> Grant:
         """A new explicit grant; 400 when the user already has one on this resource."""
         model, where = _grant_target(kind, key, workspace)
         try:
             with self._changing(GRANTS) as session:
-                user = self._user_row(session, username)
+                user = user_row(session, username)
                 session.add(model(**where, user_id=user.id, permission=permission.name))
                 session.flush()
-                audit(session, "permission.created", _target(kind, key, workspace), username=username,
+                audit(session, by, "permission.created", _target(kind, key, workspace), username=username,
                       before=None, after=permission.name)
         except IntegrityError:
             raise AlreadyExists(
@@ -164,35 +57,36 @@ class AuthStore:
         """The user's explicit grant on a resource; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
         with self.database.session() as session:
-            user = self._user_row(session, username)
+            user = user_row(session, username)
             row = session.scalar(select(model).filter_by(**where, user_id=user.id))
             if row is None:
                 raise missing_grant(kind, key, workspace, username)
             return Grant(user.id, username, Permission[row.permission], key, workspace)
 
     def update_grant(self, kind: GrantKind | str, key: str, workspace: str | None, username: str,
-                     permission: Permission) -> None:
+                     permission: Permission, *, by: Actor | None = None) -> None:
         """Change an existing explicit grant; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
         with self._changing(GRANTS) as session:
-            user = self._user_row(session, username)
+            user = user_row(session, username)
             before = session.scalar(select(model.permission).filter_by(**where, user_id=user.id))
             if before is None:
                 raise missing_grant(kind, key, workspace, username)
             session.execute(update(model).filter_by(**where, user_id=user.id).values(permission=permission.name))
-            audit(session, "permission.updated", _target(kind, key, workspace), username=username,
+            audit(session, by, "permission.updated", _target(kind, key, workspace), username=username,
                   before=before, after=permission.name)
 
-    def delete_grant(self, kind: GrantKind | str, key: str, workspace: str | None, username: str) -> None:
+    def delete_grant(self, kind: GrantKind | str, key: str, workspace: str | None, username: str, *,
+                     by: Actor | None = None) -> None:
         """Remove an explicit grant; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
         with self._changing(GRANTS) as session:
-            user = self._user_row(session, username)
+            user = user_row(session, username)
             before = session.scalar(select(model.permission).filter_by(**where, user_id=user.id))
             if before is None:
                 raise missing_grant(kind, key, workspace, username)
             session.execute(delete(model).filter_by(**where, user_id=user.id))
-            audit(session, "permission.deleted", _target(kind, key, workspace), username=username,
+            audit(session, by, "permission.deleted", _target(kind, key, workspace), username=username,
                   before=before, after=None)
 
     def grants_of_user(self, user_id: int) -> dict[str, list[Grant]]:
@@ -237,30 +131,31 @@ class AuthStore:
                                    .where(WorkspaceGrantRow.user_id == user_id))
             return {workspace: Permission[permission] for workspace, permission in rows}
 
-    def set_workspace_grant(self, workspace: str, username: str, permission: Permission) -> Grant:
+    def set_workspace_grant(self, workspace: str, username: str, permission: Permission, *,
+                            by: Actor | None = None) -> Grant:
         """Create or replace a user's grant on a workspace."""
         with self._changing(GRANTS) as session:
-            user = self._user_row(session, username)
+            user = user_row(session, username)
             before = session.scalar(select(WorkspaceGrantRow.permission).where(
                 WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id))
             # One statement: two managers granting at once cannot clash on the primary key.
             upsert(session, WorkspaceGrantRow,
                    [{"workspace": workspace, "user_id": user.id, "permission": permission.name}])
-            audit(session, "permission.updated" if before else "permission.created", f"workspace {workspace}",
+            audit(session, by, "permission.updated" if before else "permission.created", f"workspace {workspace}",
                   username=username, before=before, after=permission.name)
             return Grant(user.id, username, permission, workspace, workspace)
 
-    def delete_workspace_grant(self, workspace: str, username: str) -> None:
+    def delete_workspace_grant(self, workspace: str, username: str, *, by: Actor | None = None) -> None:
         """Remove a user's grant on a workspace; 404 when there is none."""
         with self._changing(GRANTS) as session:
-            user = self._user_row(session, username)
+            user = user_row(session, username)
             before = session.scalar(select(WorkspaceGrantRow.permission).where(
                 WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id))
             if before is None:
                 raise missing_workspace_grant(workspace, username)
             session.execute(delete(WorkspaceGrantRow).where(
                 WorkspaceGrantRow.workspace == workspace, WorkspaceGrantRow.user_id == user.id))
-            audit(session, "permission.deleted", f"workspace {workspace}", username=username, before=before, after=None)
+            audit(session, by, "permission.deleted", f"workspace {workspace}", username=username, before=before, after=None)
 
     def workspace_grants(self, workspace: str | None = None, user_id: int | None = None) -> list[Grant]:
         """Workspace grants of one workspace or of one user, with usernames."""
@@ -274,27 +169,28 @@ class AuthStore:
             return [Grant(r.user_id, name, Permission[r.permission], r.workspace, r.workspace) for r, name in rows]
 
     def grant_creator(self, kind: GrantKind | str, key: str, workspace: str | None, user_id: int,
-                      permission: Permission) -> None:
-        """Give the creator of a resource its grant, replacing any stale row for that key."""
+                      permission: Permission, *, by: Actor | None = None) -> None:
+        """Give the creator of a resource its grant, replacing any stale row of theirs for that
+        key. It only widens access, so it counts as a CREATION, not as a change of GRANTS."""
         model, where = _grant_target(kind, key, workspace)
-        with self._changing(GRANTS) as session:
+        with self._changing(CREATIONS) as session:
             session.execute(delete(model).filter_by(**where, user_id=user_id))
             session.add(model(**where, user_id=user_id, permission=permission.name))
-            audit(session, "permission.created", _target(kind, key, workspace), user_id=user_id,
+            audit(session, by, "permission.created", _target(kind, key, workspace), user_id=user_id,
                   before=None, after=permission.name, reason="creator of the resource")
 
     # following resources ------------------------------------------------------------------------
 
-    def forget_model(self, workspace: str, name: str) -> None:
+    def forget_model(self, workspace: str, name: str, *, by: Actor | None = None) -> None:
         """Drop the grants of a deleted registered model or prompt."""
         with self._changing(GRANTS) as session:
             dropped = session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace,
                                                                   ModelGrantRow.name == name)).rowcount
             if dropped:
-                audit(session, "permission.deleted", MODEL_GRANTS.audit_target(name, workspace),
+                audit(session, by, "permission.deleted", MODEL_GRANTS.audit_target(name, workspace),
                       grants=dropped, reason="the model was deleted")
 
-    def rename_model(self, workspace: str, name: str, new_name: str) -> None:
+    def rename_model(self, workspace: str, name: str, new_name: str, *, by: Actor | None = None) -> None:
         """Move a renamed model's grants to its new name."""
         if new_name == name:
             return
@@ -303,28 +199,64 @@ class AuthStore:
             moved = session.execute(update(ModelGrantRow).where(ModelGrantRow.workspace == workspace,
                                                                 ModelGrantRow.name == name).values(name=new_name)).rowcount
             if moved:
-                audit(session, "permission.moved", MODEL_GRANTS.audit_target(name, workspace), grants=moved,
+                audit(session, by, "permission.moved", MODEL_GRANTS.audit_target(name, workspace), grants=moved,
                       after=MODEL_GRANTS.audit_target(new_name, workspace), reason="the model was renamed")
 
-    def forget_workspace(self, workspace: str) -> None:
+    def forget_workspace(self, workspace: str, *, by: Actor | None = None) -> None:
         """Drop every grant of a deleted workspace (on it and on its models)."""
         with self._changing(GRANTS, PLACES) as session:
             dropped = session.execute(delete(WorkspaceGrantRow).where(WorkspaceGrantRow.workspace == workspace)).rowcount
             dropped += session.execute(delete(ModelGrantRow).where(ModelGrantRow.workspace == workspace)).rowcount
-            audit(session, "permission.deleted", f"workspace {workspace}", grants=dropped,
+            audit(session, by, "permission.deleted", f"workspace {workspace}", grants=dropped,
                   reason="the workspace was deleted")
 
-    def forget_experiments(self, experiment_ids: list[str]) -> int:
+    def forget_experiments(self, experiment_ids: list[str], *, by: Actor | None = None) -> int:
         """Drop the grants of purged experiments; returns how many went."""
         with self._changing(GRANTS, PLACES) as session:
             dropped = session.execute(
                 delete(ExperimentGrantRow).where(ExperimentGrantRow.experiment_id.in_(experiment_ids))
             ).rowcount
-            audit(session, "permission.deleted", f"experiments {','.join(experiment_ids)}"[:512], grants=dropped,
+            audit(session, by, "permission.deleted", f"experiments {','.join(experiment_ids)}"[:512], grants=dropped,
                   reason="the experiments were purged")
             return dropped
 
+    # offline moves ------------------------------------------------------------------------------
 
+    def model_grants_to_move(self, workspace: str) -> tuple[int, list[str]]:
+        """(registered-model grants outside `workspace`, those that would clash there) — for
+        `wsauth db migrate-to-default-workspace`; changes nothing."""
+        with self.database.session() as session:
+            moving = session.scalar(select(func.count()).select_from(ModelGrantRow)
+                                    .where(ModelGrantRow.workspace != workspace))
+            return moving, _model_grant_clashes(session)
+
+    def move_model_grants(self, workspace: str, reason: str, *, by: Actor | None = None) -> int:
+        """Move every registered-model grant into `workspace` in one transaction; ValueError (and
+        nothing moved) when two would clash there."""
+        with self.database.session() as session:
+            clashes = _model_grant_clashes(session)
+            if clashes:
+                raise ValueError(f"{len(clashes)} registered-model grants would clash in '{workspace}'")
+            moved = session.execute(update(ModelGrantRow).where(ModelGrantRow.workspace != workspace)
+                                    .values(workspace=workspace)).rowcount
+            bump(session, *SCOPES)
+            audit(session, by, "permission.moved", "registered models of every workspace", grants=moved,
+                  after=f"workspace {workspace}", reason=reason)
+            return moved
+
+
+def _model_grant_clashes(session: Session) -> list[str]:
+    """Registered-model grants of one user on one name in several workspaces."""
+    clashing = (select(ModelGrantRow.name, ModelGrantRow.user_id)
+                .group_by(ModelGrantRow.name, ModelGrantRow.user_id).having(func.count() > 1))
+    rows = session.execute(
+        select(ModelGrantRow.name, ModelGrantRow.workspace, UserRow.username)
+        .join(UserRow, UserRow.id == ModelGrantRow.user_id)
+        .where(ModelGrantRow.name.in_(select(clashing.subquery().c.name)))
+        .order_by(ModelGrantRow.name, UserRow.username, ModelGrantRow.workspace)
+    )
+    return [f"registered_model_permissions: name='{name}', workspace='{ws}', username='{user}'"
+            for name, ws, user in rows]
 
 
 def grant_kind(kind: GrantKind | str) -> GrantKind:
