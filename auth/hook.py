@@ -25,10 +25,10 @@ def before_request():
     """Authorize the request before any handler runs (fail closed)."""
     if request.routing_exception is not None:
         return None  # no such route: the host answers 404 / 405
-    rule = rules.rule_for(request.endpoint)
+    layer = _layer()
+    rule = rules.rule_for(layer.host.operation())
     if rule == rules.PUBLIC:
         return None
-    layer = _layer()
     user = layer.authenticate()
     if not hasattr(user, "is_admin"):
         return user  # a custom authentication function answered itself
@@ -77,7 +77,7 @@ def after_request(response):
         reason = g.get("auth_denial") or "refused by the host"
         _layer().audit.record("request.denied", f"{request.method} {request.path}"[:512], "denied", reason=reason)
         return response
-    action = AUDITED.get(request.endpoint or "")
+    action = AUDITED.get(_layer().host.operation() or "")
     if action and response.status_code < 300:
         name = (request.view_args or {}).get("workspace_name") or _body().get("name")
         changes = {k: v for k, v in _body().items() if k in ("description", "default_artifact_root")}

@@ -90,6 +90,7 @@ RULES: dict[str, object] = {
     # public probes (seeds: clients detect workspace support through server-info)
     "home": PUBLIC, "health": PUBLIC, "ready": PUBLIC, "version": PUBLIC, "serverInfo": PUBLIC,
     "openApiDocument": PUBLIC,
+    "webUi": AUTHENTICATED,  # MLflow's web UI, its page and static files: no data in them
     # experiments
     "createExperiment": Requirement(UPDATE, WORKSPACE_HERE, creates=True),
     **_needs(READ, EXPERIMENT, "getExperiment"),

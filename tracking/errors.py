@@ -180,6 +180,14 @@ def _unexpected(exc: Exception):
     return error_body(500, "INTERNAL_ERROR", "Internal error; the server log has the details.")
 
 
+def register_plugin_error_handlers(app: Flask) -> None:
+    """On another host's app, whose own errors stay its own: render a plugin's errors (and
+    its database's) as the JSON of this toolkit."""
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(PoolTimeout, _unavailable)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Route every exception through one JSON renderer."""
     app.register_error_handler(ApiError, _api_error)

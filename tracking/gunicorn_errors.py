@@ -19,6 +19,8 @@ HINTS = {414: " The request line (method, path and query string) may be at most 
 
 def write_error(sock, status_int: int, reason: str, mesg: str) -> None:
     """Write one JSON error response on a connection gunicorn is about to close."""
+    if status_int == 400 and mesg.startswith("Request Line is too large"):
+        status_int, reason = 414, "Request-URI Too Long"  # gunicorn < 26 says 400 for it, later ones 414
     message = f"{reason}: {mesg}"[:500].rstrip(".") + "." + HINTS.get(status_int, "")
     body = json.dumps({"error_code": CODES.get(status_int, "BAD_REQUEST"), "message": message})
     head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"

@@ -56,6 +56,11 @@ class Host(Protocol):
     resource_renamed: Signal  # kind, workspace, key, new_key
     workspace_deleted: Signal  # workspace
 
+    def operation(self) -> str | None:
+        """The name of the operation the request's route serves, as the layer's rule table
+        knows it (MLflow's REST operation names, e.g. "getExperiment", and a plugin's own
+        endpoints); None for a route the host does not name (the layer makes it admin-only)."""
+
     def workspaces_enabled(self) -> bool:
         """Whether the server scopes resources to workspaces."""
 

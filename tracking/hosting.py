@@ -27,6 +27,9 @@ class TrackingHost:
     resource_renamed = _signals.signal("resource-renamed")
     workspace_deleted = _signals.signal("workspace-deleted")
 
+    def operation(self) -> str | None:
+        return request.endpoint  # its endpoints are named after the operations they serve
+
     def workspaces_enabled(self) -> bool:
         return host().settings.workspaces_enabled
 

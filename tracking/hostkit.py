@@ -13,6 +13,7 @@ from tracking.api.params import Field, body, read
 from tracking.errors import (
     AlreadyExists, ApiError, EndpointNotFound, InvalidParameter, InvalidState, MalformedRequest,
     NotFound, PermissionDenied, Unauthenticated, Unavailable, error_body, register_error_handlers,
+    register_plugin_error_handlers,
 )
 from tracking.store.db import NAMING_CONVENTION, Database
 from tracking.store.schema import Migrations, SchemaError, register, upgrade
@@ -22,6 +23,7 @@ from tracking.store.upsert import upsert
 __all__ = [
     "ApiError", "AlreadyExists", "EndpointNotFound", "InvalidParameter", "InvalidState", "MalformedRequest",
     "NotFound", "PermissionDenied", "Unauthenticated", "Unavailable", "error_body", "register_error_handlers",
+    "register_plugin_error_handlers",
     "Field", "body", "read",
     "Database", "NAMING_CONVENTION", "Migrations", "SchemaError", "register", "upgrade", "prepare_schema",
     "upsert",

@@ -1,0 +1,86 @@
+"""`mlflow server --app-name wsauth`: MLflow's server with wsauth's auth layer.
+
+MLflow calls `create_app()` in each worker. It prepares the auth database once per database
+(migrations run under a lock; the admin is created by whichever worker comes first), installs
+the layer on MLflow's Flask app through MlflowHost, and, when MLflow serves through uvicorn,
+returns MLflow's FastAPI app around it with the routes FastAPI serves itself made admin-only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from flask import Flask, g, request
+
+from auth import app as auth_app
+from auth.layer import EXTENSION
+from mlflow_host import restriction
+from mlflow_host.host import MlflowHost
+from mlflow_host.operations import OperationTable
+from tracking import hostkit
+
+_prepared = threading.Lock()
+
+
+def create_app(app: Flask | None = None):
+    """MLflow's app (or the given one) with the auth layer installed; under uvicorn, the
+    FastAPI app that serves it."""
+    if app is None:
+        from mlflow.server import app
+    if EXTENSION not in app.extensions:
+        with _prepared:
+            auth_app.prepare()
+        host = MlflowHost(OperationTable(set(app.view_functions)))  # before the layer adds its own
+        hostkit.register_plugin_error_handlers(app)
+        restriction.install()
+        auth_app.PLUGIN.install(app, host)
+        app.after_request(_announce_creations)
+    return _served(app)
+
+
+def _served(app: Flask):
+    from mlflow.environment_variables import _MLFLOW_SGI_NAME
+
+    if _MLFLOW_SGI_NAME.get() != "uvicorn":
+        return app
+    from mlflow_host.asgi import guarded_fastapi_app
+
+    return guarded_fastapi_app(app)
+
+
+CREATIONS = {"createExperiment": ("experiment", "experiment_id"), "createRun": ("run", None)}
+
+
+def _announce_creations(response):
+    """After MLflow created an experiment or a run, tell the layer (its creator's grant, its
+    place), as wsauth's own server does with its signals."""
+    layer = request and _layer()
+    operation = layer.host.operation() if layer is not None else None
+    if operation not in CREATIONS or response.status_code != 200 or g.get("auth_user") is None:
+        return response
+    kind, field = CREATIONS[operation]
+    try:
+        payload = json.loads(response.get_data(as_text=True))
+    except ValueError:
+        return response
+    host, workspace = layer.host, layer.host.workspace_as_seen_by_outsiders()
+    if kind == "experiment":
+        host.resource_created.send(_app(), kind=kind, workspace=workspace, key=str(payload[field]))
+    else:
+        info = payload.get("run", {}).get("info", {})
+        host.resource_created.send(_app(), kind=kind, workspace=workspace, key=info.get("run_id"),
+                                   experiment_id=info.get("experiment_id"))
+    return response
+
+
+def _layer():
+    from flask import current_app
+
+    return current_app.extensions.get(EXTENSION)
+
+
+def _app():
+    from flask import current_app
+
+    return current_app._get_current_object()

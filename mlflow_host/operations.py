@@ -1,0 +1,69 @@
+"""What each of MLflow's routes is, in the auth layer's words: the name of its operation, looked
+up in the layer's one rule table (auth.rules).
+
+MLflow's REST routes come from its protobuf services, whose rpc names are the operation names
+wsauth's own server uses (getExperiment, logBatch, ...). Only the operations listed in SHARED
+are named: those whose MLflow handler reads and writes exactly what the rule speaks of. Every
+other route of MLflow (searches, which this host cannot restrict yet, and everything else) has
+no name here, so the layer makes it admin-only.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+# Operations whose rule (auth.rules) holds on MLflow's handlers as on wsauth's own.
+SHARED = frozenset({
+    # experiments, by id or name
+    "createExperiment", "getExperiment", "getExperimentByName", "updateExperiment", "deleteExperiment",
+    "restoreExperiment", "setExperimentTag", "deleteExperimentTag",
+    # searches, restricted inside MLflow's queries (mlflow_host/restriction.py)
+    "searchExperiments", "searchRuns",
+    # runs, by id
+    "createRun", "getRun", "updateRun", "deleteRun", "restoreRun", "logMetric", "logParam", "logBatch",
+    "setTag", "deleteTag", "getMetricHistory",
+    # the server itself
+    "serverInfo",
+})
+
+# MLflow's routes that are not part of a protobuf service, by their Flask endpoint.
+NAMED_ENDPOINTS = {
+    "health": "health",
+    "version": "version",
+    "serve": "webUi",  # the UI's index page
+    "serve_static_file": "webUi",
+    "static": "webUi",
+    "_get_server_info": "serverInfo",
+}
+
+
+def proto_routes() -> Iterator[tuple[str, str, str]]:
+    """(Flask rule, HTTP method, rpc name) of every route MLflow builds from its services."""
+    from mlflow.protos import databricks_pb2
+    from mlflow.protos.mlflow_artifacts_pb2 import MlflowArtifactsService
+    from mlflow.protos.model_registry_pb2 import ModelRegistryService
+    from mlflow.protos.service_pb2 import MlflowService
+    from mlflow.protos.webhooks_pb2 import WebhookService
+    from mlflow.server.handlers import _get_paths
+
+    for service in (MlflowService, ModelRegistryService, MlflowArtifactsService, WebhookService):
+        for method in service.DESCRIPTOR.methods:
+            for endpoint in method.GetOptions().Extensions[databricks_pb2.rpc].endpoints:
+                for path in _get_paths(endpoint.path, version=endpoint.since.major):
+                    yield path, endpoint.method, method.name
+
+
+class OperationTable:
+    """(rule, method) or endpoint of MLflow's app -> the operation's name, or None."""
+
+    def __init__(self, mlflow_endpoints: set[str]):
+        """`mlflow_endpoints`: the endpoints of MLflow's app before any plugin added its own."""
+        self._mlflows = frozenset(mlflow_endpoints)
+        self._by_route = {(path, method): name for path, method, name in proto_routes() if name in SHARED}
+
+    def name(self, endpoint: str | None, rule: str | None, method: str) -> str | None:
+        """The operation a request's route serves. A route a plugin added is named by its
+        endpoint, as the plugin registered it."""
+        if endpoint is not None and endpoint not in self._mlflows:
+            return endpoint
+        return self._by_route.get((rule or "", method)) or NAMED_ENDPOINTS.get(endpoint or "")

@@ -1,0 +1,68 @@
+"""Restricting MLflow's own searches to what the user may read, inside their SQL queries.
+
+The auth layer hands the host a Visibility per search scope (Host.restrict); this module keeps
+it on the request and adds it to every ORM SELECT that MLflow's stores run during that request,
+as loader criteria on MLflow's models (an experiment's id; a run's experiment; a registered
+model's or model version's name). MLflow then pages, counts and makes page tokens over the
+restricted rows, so pages are full and tokens stay valid. Nothing is filtered afterwards.
+"""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from sqlalchemy import event, false
+from sqlalchemy.orm import Session, with_loader_criteria
+
+from tracking.hostapi import Visibility
+
+RESTRICTIONS = "wsauth_visibility"  # on flask.g: search scope -> Visibility
+
+
+def keep(scope: str, rule: Visibility) -> None:
+    """Restrict the rest of this request's searches of `scope` to what `rule` allows."""
+    setattr(g, RESTRICTIONS, {**g.get(RESTRICTIONS, {}), scope: rule})
+
+
+def _columns(scope: str):
+    from mlflow.store.model_registry.dbmodels.models import SqlModelVersion, SqlRegisteredModel
+    from mlflow.store.tracking.dbmodels.models import SqlExperiment, SqlRun
+
+    if scope == "experiment":
+        return [(SqlExperiment, SqlExperiment.experiment_id, int), (SqlRun, SqlRun.experiment_id, int)]
+    if scope == "registered_model":
+        return [(SqlRegisteredModel, SqlRegisteredModel.name, str), (SqlModelVersion, SqlModelVersion.name, str)]
+    return []  # workspaces: the layer decides their routes itself
+
+
+def _keys(keys: frozenset[str], cast) -> list:
+    if cast is int:
+        return [int(key) for key in keys if key.isdigit()]
+    return list(keys)
+
+
+def _criterion(column, rule: Visibility, cast):
+    if rule.only is not None:
+        keys = _keys(rule.only, cast)
+        return column.in_(keys) if keys else false()
+    return column.not_in(_keys(rule.hidden, cast))
+
+
+def _restrict(state) -> None:
+    if not state.is_select or not has_request_context():
+        return
+    restrictions = g.get(RESTRICTIONS)
+    if not restrictions:
+        return
+    for scope, rule in restrictions.items():
+        if rule.only is None and not rule.hidden:
+            continue
+        for model, column, cast in _columns(scope):
+            state.statement = state.statement.options(
+                with_loader_criteria(model, _criterion(column, rule, cast), include_aliases=True))
+
+
+def install() -> None:
+    """Watch every ORM session of the process (once): only a request with a restriction is
+    changed, and only its statements over MLflow's models."""
+    if not event.contains(Session, "do_orm_execute", _restrict):
+        event.listen(Session, "do_orm_execute", _restrict)

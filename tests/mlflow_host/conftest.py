@@ -1,0 +1,105 @@
+"""A real `mlflow server --app-name wsauth` (the full mlflow package, its uvicorn or gunicorn,
+on 127.0.0.1) with a basic_auth.ini, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import DATABASE_KINDS, database_of_kind, free_port
+
+MLFLOW = str(Path(sys.executable).with_name("mlflow"))
+ADMIN, ADMIN_PASSWORD = "admin", "admin-password-1234"
+PASSWORD = "a-users-password-1234"
+
+
+def ini(folder: Path, auth_uri: str) -> Path:
+    path = folder / "basic_auth.ini"
+    path.write_text("[mlflow]\n"
+                    "default_permission = READ\n"
+                    f"database_uri = {auth_uri}\n"
+                    f"admin_username = {ADMIN}\n"
+                    f"admin_password = {ADMIN_PASSWORD}\n"
+                    "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+                    "grant_default_workspace_access = false\n")
+    return path
+
+
+def psycopg(uri: str) -> str:
+    """MLflow takes the URI as SQLAlchemy does: name the installed driver (psycopg 3)."""
+    return uri.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+class MlflowServer:
+    """`mlflow server --app-name wsauth ...` in a folder of its own, stopped by stop()."""
+
+    def __init__(self, folder: Path, backend_uri: str, auth_uri: str, *args: str):
+        self.folder, self.port = folder, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = folder / f"mlflow-{self.port}.log"
+        env = {**os.environ, "MLFLOW_AUTH_CONFIG_PATH": str(ini(folder, auth_uri))}
+        env.pop("MLFLOW_TRACKING_URI", None)
+        command = [MLFLOW, "server", "--app-name", "wsauth", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--backend-store-uri", backend_uri, "--default-artifact-root", str(folder / "mlartifacts"),
+                   *args]
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                            start_new_session=True)
+        self._wait()
+
+    def _wait(self, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"mlflow server exited: {self.log.read_text()[-5000:]}")
+            try:
+                if requests.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"mlflow server did not start: {self.log.read_text()[-5000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+                self.process.wait()
+
+    def api(self, method: str, path: str, user: str | None = ADMIN, password: str | None = None,
+            workspace: str | None = None, **kwargs) -> requests.Response:
+        """One REST call, as `user` (None: no credentials)."""
+        auth = None if user is None else (user, password or (ADMIN_PASSWORD if user == ADMIN else PASSWORD))
+        headers = {"X-MLflow-Workspace": workspace} if workspace else {}
+        return requests.request(method, self.url + path, auth=auth, headers=headers, timeout=30, **kwargs)
+
+
+def start(folder: Path, kind: str, *args: str) -> tuple[MlflowServer, ExitStack]:
+    stack = ExitStack()
+    backend = stack.enter_context(database_of_kind(kind, folder))
+    auth = f"sqlite:///{folder / 'basic_auth.db'}"
+    if kind == "postgresql":
+        backend = psycopg(backend)
+        auth = stack.enter_context(database_of_kind(kind, folder))
+    server = MlflowServer(folder, backend, auth, *args)
+    stack.callback(server.stop)
+    return server, stack
+
+
+@pytest.fixture(scope="module", params=DATABASE_KINDS)
+def mlflow_server(request, tmp_path_factory):
+    """One server with workspaces on (uvicorn, one worker) for the tests of a module."""
+    server, stack = start(tmp_path_factory.mktemp("mlflow"), request.param, "--enable-workspaces", "--workers", "1")
+    with stack:
+        yield server

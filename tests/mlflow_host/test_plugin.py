@@ -1,0 +1,244 @@
+"""`mlflow server --app-name wsauth` (issue 12): MLflow's own server, started by MLflow's own
+command line, with wsauth's auth layer: the same ini, auth database, admin, REST endpoints and
+decisions as on wsauth's own server; every route of MLflow without a rule is admin-only, and the
+routes FastAPI serves itself too. Real processes on 127.0.0.1, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import requests
+
+from tests.mlflow_host.conftest import ADMIN, ADMIN_PASSWORD, MLFLOW, PASSWORD, start
+
+API = "/api/2.0/mlflow"
+WS = "/api/3.0/mlflow/workspaces"
+
+
+def new_user(server, name: str) -> str:
+    reply = server.api("POST", f"{API}/users/create", json={"username": name, "password": PASSWORD})
+    assert reply.status_code == 200, reply.text
+    return name
+
+
+def grant_workspace(server, workspace: str, user: str, level: str) -> None:
+    reply = server.api("POST", f"{WS}/{workspace}/permissions", json={"username": user, "permission": level})
+    assert reply.status_code == 200, reply.text
+
+
+def create_experiment(server, name: str, user: str = ADMIN, workspace: str | None = None) -> str:
+    reply = server.api("POST", f"{API}/experiments/create", user, json={"name": name}, workspace=workspace)
+    assert reply.status_code == 200, reply.text
+    return reply.json()["experiment_id"]
+
+
+def get_experiment(server, experiment: str, user: str, workspace: str | None = None) -> int:
+    return server.api("GET", f"{API}/experiments/get", user, params={"experiment_id": experiment},
+                      workspace=workspace).status_code
+
+
+def test_mlflows_command_line_offers_the_app():
+    shown = subprocess.run([MLFLOW, "server", "--help"], capture_output=True, text=True, timeout=120).stdout
+    assert "wsauth" in shown.split("--app-name", 1)[1].split("\n", 1)[0]
+
+
+def test_signing_in(mlflow_server):
+    anonymous = requests.get(mlflow_server.url + "/", timeout=30)
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Basic")
+    assert anonymous.json()["error_code"] == "UNAUTHENTICATED"
+    assert requests.get(mlflow_server.url + "/health", timeout=30).status_code == 200
+    wrong = mlflow_server.api("GET", f"{API}/users/get", ADMIN, "not-the-password", params={"username": ADMIN})
+    assert wrong.status_code == 401
+    me = mlflow_server.api("GET", f"{API}/users/get", params={"username": ADMIN})
+    assert me.status_code == 200 and me.json()["user"]["is_admin"] is True
+
+
+def test_the_web_ui_needs_a_sign_in_and_no_grant(mlflow_server):
+    nobody = new_user(mlflow_server, "ui-visitor")
+    assert mlflow_server.api("GET", "/", None).status_code == 401
+    page = mlflow_server.api("GET", "/", nobody)
+    assert page.status_code == 200 and "<html" in page.text.lower()
+    asset = mlflow_server.api("GET", "/static-files/favicon.ico", nobody)
+    assert asset.status_code == 200
+    assert mlflow_server.api("GET", "/static-files/favicon.ico", None).status_code == 401
+
+
+def test_auth_service_client_works_unchanged(mlflow_server, monkeypatch):
+    from mlflow.server.auth.client import AuthServiceClient
+
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", ADMIN)
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", ADMIN_PASSWORD)
+    client = AuthServiceClient(mlflow_server.url)
+    user = client.create_user("asc-user", PASSWORD)
+    assert user.username == "asc-user" and not user.is_admin
+    experiment = create_experiment(mlflow_server, "asc-experiment")
+    client.create_experiment_permission(experiment, "asc-user", "READ")
+    assert client.get_experiment_permission(experiment, "asc-user").permission == "READ"
+    assert get_experiment(mlflow_server, experiment, "asc-user") == 200
+    client.update_experiment_permission(experiment, "asc-user", "NO_PERMISSIONS")
+    assert get_experiment(mlflow_server, experiment, "asc-user") == 403
+    client.delete_experiment_permission(experiment, "asc-user")
+    client.update_user_admin("asc-user", True)
+    assert client.get_user("asc-user").is_admin
+    client.delete_user("asc-user")
+
+
+def test_the_decision_order_holds(mlflow_server):
+    """Explicit grant, then the workspace grant, then nothing (grant_default_workspace_access is off)."""
+    reader = new_user(mlflow_server, "reader")
+    experiment = create_experiment(mlflow_server, "decided")
+    assert get_experiment(mlflow_server, experiment, reader) == 403
+    grant_workspace(mlflow_server, "default", reader, "READ")
+    assert get_experiment(mlflow_server, experiment, reader) == 200
+    run = mlflow_server.api("POST", f"{API}/runs/create", json={"experiment_id": experiment}).json()["run"]["info"]
+    metric = {"run_id": run["run_id"], "key": "m", "value": 1.0, "timestamp": 0, "step": 0}
+    assert mlflow_server.api("POST", f"{API}/runs/log-metric", reader, json=metric).status_code == 403
+    assert mlflow_server.api("GET", f"{API}/runs/get", reader, params={"run_id": run["run_id"]}).status_code == 200
+    mlflow_server.api("POST", f"{API}/experiments/permissions/create",
+                      json={"experiment_id": experiment, "username": reader, "permission": "NO_PERMISSIONS"})
+    assert get_experiment(mlflow_server, experiment, reader) == 403  # the explicit grant comes first
+    assert mlflow_server.api("GET", f"{API}/runs/get", reader, params={"run_id": run["run_id"]}).status_code == 403
+
+
+def test_creators_manage_what_they_create_and_others_see_none_of_it(mlflow_server):
+    editor, outsider = new_user(mlflow_server, "editor"), new_user(mlflow_server, "outsider")
+    grant_workspace(mlflow_server, "default", editor, "EDIT")
+    mine = create_experiment(mlflow_server, "editors-own", editor)
+    held = mlflow_server.api("GET", f"{API}/experiments/permissions/get", editor,
+                             params={"experiment_id": mine, "username": editor})
+    assert held.status_code == 200 and held.json()["experiment_permission"]["permission"] == "MANAGE"
+    share = {"experiment_id": mine, "username": outsider, "permission": "READ"}
+    assert get_experiment(mlflow_server, mine, outsider) == 403
+    assert mlflow_server.api("POST", f"{API}/experiments/permissions/create", editor, json=share).status_code == 200
+    assert get_experiment(mlflow_server, mine, outsider) == 200
+    assert mlflow_server.api("POST", f"{API}/experiments/delete", outsider, json={"experiment_id": mine}).status_code == 403
+
+
+def test_another_workspace_stays_out_of_reach(mlflow_server):
+    assert mlflow_server.api("POST", WS, json={"name": "team-b"}).status_code == 201  # as MLflow answers
+    theirs = create_experiment(mlflow_server, "team-b-only", workspace="team-b")
+    member = new_user(mlflow_server, "default-editor")
+    grant_workspace(mlflow_server, "default", member, "EDIT")
+    assert get_experiment(mlflow_server, theirs, member, workspace="team-b") == 403
+    assert get_experiment(mlflow_server, theirs, member) == 404  # not in the member's workspace
+    write = {"experiment_id": theirs, "key": "k", "value": "v"}
+    for workspace in (None, "team-b"):
+        reply = mlflow_server.api("POST", f"{API}/experiments/set-experiment-tag", member, json=write,
+                                  workspace=workspace)
+        assert reply.status_code in (403, 404)
+    assert mlflow_server.api("POST", f"{API}/runs/create", member, json={"experiment_id": theirs},
+                             workspace="team-b").status_code == 403
+    assert mlflow_server.api("POST", WS, member, json={"name": "mine-now"}).status_code == 403
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("GET", f"{API}/registered-models/search", None),  # the registry: not named on this host yet
+    ("POST", "/graphql", {"query": "{ __typename }"}),
+    ("GET", "/get-artifact", None),
+    ("GET", "/api/3.0/mlflow/gateway/endpoints/list", None),
+    ("POST", "/v1/traces", {}),  # served by FastAPI itself
+])
+def test_a_route_without_a_rule_is_for_admins_only(mlflow_server, method, path, body):
+    user = "plain-user"
+    if mlflow_server.api("GET", f"{API}/users/get", params={"username": user}).status_code != 200:
+        new_user(mlflow_server, user)
+        grant_workspace(mlflow_server, "default", user, "MANAGE")
+    refused = mlflow_server.api(method, path, user, json=body)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error_code"] == "PERMISSION_DENIED" and "admins only" in refused.json()["message"]
+    assert mlflow_server.api(method, path, json=body).status_code not in (401, 403)
+
+
+def test_gunicorn_with_two_workers(tmp_path):
+    """The Flask app itself served by gunicorn, without workspaces: each worker installs the
+    layer, anyone signed in may create an experiment (default_permission READ lets them read the
+    rest), and the creator's grant holds on the other worker at once."""
+    server, stack = start(tmp_path, "sqlite", "--gunicorn-opts", "--timeout 120", "--workers", "2")
+    with stack:
+        editor, other = new_user(server, "g-editor"), new_user(server, "g-other")
+        theirs = create_experiment(server, "g-theirs", other)
+        assert get_experiment(server, theirs, editor) == 200  # default_permission = READ
+        assert server.api("POST", f"{API}/experiments/update", editor,
+                          json={"experiment_id": theirs, "new_name": "taken-over"}).status_code == 403
+        experiments = [create_experiment(server, f"g-{i}", editor) for i in range(6)]
+        for experiment in experiments:  # the creator's grant, whichever worker answers
+            assert server.api("POST", f"{API}/experiments/update", editor,
+                              json={"experiment_id": experiment, "new_name": f"renamed-{experiment}"}).status_code == 200
+        assert server.api("GET", "/", None).status_code == 401
+        assert "gunicorn" in server.log.read_text().lower()
+
+
+def test_the_mlflow_client_as_a_workspace_editor(mlflow_server, mlflow_client_env, monkeypatch, tmp_path):
+    """The stock client, unchanged: an experiment by name, a run with params, metrics, tags and
+    an artifact, read back; a user without grants gets none of it."""
+    mlflow = mlflow_client_env
+    editor, stranger = new_user(mlflow_server, "client-editor"), new_user(mlflow_server, "client-stranger")
+    grant_workspace(mlflow_server, "default", editor, "EDIT")
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", editor)
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", PASSWORD)
+    mlflow.set_tracking_uri(mlflow_server.url)
+    experiment = mlflow.set_experiment("client-flow")
+    (tmp_path / "notes.txt").write_text("hello")
+    with mlflow.start_run() as run:
+        mlflow.log_param("alpha", 0.5)
+        mlflow.log_metrics({"loss": 0.25, "accuracy": 0.9}, step=1)
+        mlflow.set_tag("team", "default")
+        mlflow.log_dict({"k": "v"}, "config.json")
+        mlflow.log_artifact(str(tmp_path / "notes.txt"))
+    client = mlflow.MlflowClient()
+    fetched = client.get_run(run.info.run_id)
+    assert fetched.data.params == {"alpha": "0.5"} and fetched.data.metrics["loss"] == 0.25
+    assert fetched.data.tags["team"] == "default"
+    assert [m.value for m in client.get_metric_history(run.info.run_id, "accuracy")] == [0.9]
+    assert client.get_experiment(experiment.experiment_id).name == "client-flow"
+    client.delete_run(run.info.run_id)
+    client.restore_run(run.info.run_id)
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", stranger)
+    with pytest.raises(mlflow.exceptions.MlflowException, match="PERMISSION_DENIED|Permission denied"):
+        mlflow.MlflowClient().get_run(run.info.run_id)
+    with pytest.raises(mlflow.exceptions.MlflowException, match="PERMISSION_DENIED|Permission denied"):
+        mlflow.MlflowClient().get_experiment(experiment.experiment_id)
+
+
+def all_pages(server, path, user, body, key, workspace):
+    """Every item of a search, page by page (two at a time), and the sizes of the pages."""
+    items, sizes, token = [], [], None
+    while True:
+        reply = server.api("POST", path, user, json={**body, "max_results": 2, **({"page_token": token} if token else {})},
+                           workspace=workspace)
+        assert reply.status_code == 200, reply.text
+        page = reply.json().get(key, [])
+        items += page
+        sizes.append(len(page))
+        token = reply.json().get("next_page_token")
+        if not token:
+            return items, sizes
+
+
+def test_searches_show_only_what_the_user_may_read_in_full_pages(mlflow_server):
+    """Visibility goes into MLflow's own queries: full pages, valid tokens, nothing hidden."""
+    assert mlflow_server.api("POST", WS, json={"name": "team-s"}).status_code == 201
+    ids = [create_experiment(mlflow_server, f"s-{i}", workspace="team-s") for i in range(5)]
+    runs = {experiment: mlflow_server.api("POST", f"{API}/runs/create", json={"experiment_id": experiment},
+                                          workspace="team-s").json()["run"]["info"]["run_id"] for experiment in ids}
+    reader, single = new_user(mlflow_server, "s-reader"), new_user(mlflow_server, "s-single")
+    grant_workspace(mlflow_server, "team-s", reader, "READ")
+    for user, experiment, level in ((reader, ids[1], "NO_PERMISSIONS"), (single, ids[3], "READ")):
+        reply = mlflow_server.api("POST", f"{API}/experiments/permissions/create", workspace="team-s",
+                                  json={"experiment_id": experiment, "username": user, "permission": level})
+        assert reply.status_code == 200, reply.text
+    search = f"{API}/experiments/search"
+    seen, sizes = all_pages(mlflow_server, search, reader, {}, "experiments", "team-s")
+    assert sorted(e["experiment_id"] for e in seen) == sorted(set(ids) - {ids[1]})
+    assert sizes[:-1] == [2] * (len(sizes) - 1)  # every page but the last is full
+    seen, _ = all_pages(mlflow_server, search, single, {}, "experiments", "team-s")
+    assert [e["experiment_id"] for e in seen] == [ids[3]]
+    admin_sees, _ = all_pages(mlflow_server, search, ADMIN, {}, "experiments", "team-s")
+    assert set(ids) <= {e["experiment_id"] for e in admin_sees}
+    found, _ = all_pages(mlflow_server, f"{API}/runs/search", reader, {"experiment_ids": ids}, "runs", "team-s")
+    assert sorted(r["info"]["run_id"] for r in found) == sorted(runs[e] for e in ids if e != ids[1])
+    found, _ = all_pages(mlflow_server, f"{API}/runs/search", single, {"experiment_ids": ids}, "runs", "team-s")
+    assert [r["info"]["run_id"] for r in found] == [runs[ids[3]]]
+    outsider = new_user(mlflow_server, "s-outsider")
+    assert all_pages(mlflow_server, search, outsider, {}, "experiments", "team-s")[0] == []
