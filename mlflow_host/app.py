@@ -53,10 +53,14 @@ CREATIONS = {"createExperiment": ("experiment", "experiment_id"), "createRun": (
 
 
 def _announce_creations(response):
-    """After MLflow created an experiment or a run, tell the layer (its creator's grant, its
-    place), as wsauth's own server does with its signals."""
+    """After MLflow created an experiment or a run, or deleted a workspace, tell the layer (the
+    creator's grant, the place; the workspace's grants), as wsauth's own server does with its
+    signals."""
     layer = request and _layer()
     operation = layer.host.operation() if layer is not None else None
+    if operation == "deleteWorkspace" and response.status_code < 300:
+        layer.host.workspace_deleted.send(_app(), workspace=request.view_args["workspace_name"])
+        return response
     if operation not in CREATIONS or response.status_code != 200 or g.get("auth_user") is None:
         return response
     kind, field = CREATIONS[operation]

@@ -22,6 +22,8 @@ SHARED = frozenset({
     # runs, by id
     "createRun", "getRun", "updateRun", "deleteRun", "restoreRun", "logMetric", "logParam", "logBatch",
     "setTag", "deleteTag", "getMetricHistory",
+    # workspaces: listed as visible to the user; changed by admins (the audit trail records it)
+    "listWorkspaces", "getWorkspace", "createWorkspace", "updateWorkspace", "deleteWorkspace",
     # the server itself
     "serverInfo",
 })

@@ -3,7 +3,7 @@
 The auth layer hands the host a Visibility per search scope (Host.restrict); this module keeps
 it on the request and adds it to every ORM SELECT that MLflow's stores run during that request,
 as loader criteria on MLflow's models (an experiment's id; a run's experiment; a registered
-model's or model version's name). MLflow then pages, counts and makes page tokens over the
+model's or model version's name; a workspace's name). MLflow then pages, counts and makes page tokens over the
 restricted rows, so pages are full and tokens stay valid. Nothing is filtered afterwards.
 """
 
@@ -31,7 +31,11 @@ def _columns(scope: str):
         return [(SqlExperiment, SqlExperiment.experiment_id, int), (SqlRun, SqlRun.experiment_id, int)]
     if scope == "registered_model":
         return [(SqlRegisteredModel, SqlRegisteredModel.name, str), (SqlModelVersion, SqlModelVersion.name, str)]
-    return []  # workspaces: the layer decides their routes itself
+    if scope == "workspace":
+        from mlflow.store.workspace.dbmodels.models import SqlWorkspace
+
+        return [(SqlWorkspace, SqlWorkspace.name, str)]
+    return []
 
 
 def _keys(keys: frozenset[str], cast) -> list:

@@ -242,3 +242,20 @@ def test_searches_show_only_what_the_user_may_read_in_full_pages(mlflow_server):
     assert [r["info"]["run_id"] for r in found] == [runs[ids[3]]]
     outsider = new_user(mlflow_server, "s-outsider")
     assert all_pages(mlflow_server, search, outsider, {}, "experiments", "team-s")[0] == []
+
+
+def test_workspaces_list_as_the_user_sees_them_and_take_their_grants_along(mlflow_server):
+    member = new_user(mlflow_server, "w-member")
+    assert mlflow_server.api("POST", WS, json={"name": "team-w"}).status_code == 201
+    assert mlflow_server.api("POST", WS, json={"name": "team-v"}).status_code == 201
+    grant_workspace(mlflow_server, "team-w", member, "READ")
+    listed = mlflow_server.api("GET", WS, member, workspace="team-w")
+    assert listed.status_code == 200 and [w["name"] for w in listed.json()["workspaces"]] == ["team-w"]
+    assert mlflow_server.api("GET", f"{WS}/team-w", member, workspace="team-w").status_code == 200
+    assert mlflow_server.api("GET", f"{WS}/team-v", member, workspace="team-w").status_code == 403
+    assert mlflow_server.api("DELETE", f"{WS}/team-w", member, workspace="team-w").status_code == 403
+    assert mlflow_server.api("DELETE", f"{WS}/team-w").status_code in (200, 204)
+    held = mlflow_server.api("GET", "/api/3.0/mlflow/workspace-permissions", params={"username": member})
+    assert held.status_code == 200 and held.json()["permissions"] == []  # dropped with the workspace
+    events = mlflow_server.api("GET", "/api/3.0/mlflow/audit-events", params={"target": "workspace team-w"})
+    assert {"workspace.created", "workspace.deleted"} <= {e["action"] for e in events.json()["events"]}
