@@ -170,14 +170,24 @@ class Grants(Changes):
 
     def grant_creator(self, kind: GrantKind | str, key: str, workspace: str | None, user_id: int,
                       permission: Permission, *, by: Actor | None = None) -> None:
-        """Give the creator of a resource its grant, replacing any stale row of theirs for that
-        key. It only widens access, so it counts as a CREATION, not as a change of GRANTS."""
+        """Give the creator of a new resource its grant. A new resource has no grants, so any
+        row already there for its key is stale (a host that reuses the id of a purged
+        experiment, a model recreated under an old name whose grants were not dropped) and goes.
+        The creator's grant only widens access, so it counts as a CREATION; stale rows of other
+        users that went count as a change of GRANTS too."""
         model, where = _grant_target(kind, key, workspace)
         with self._changing(CREATIONS) as session:
+            stale = session.execute(delete(model).filter_by(**where).where(model.user_id != user_id)).rowcount
             session.execute(delete(model).filter_by(**where, user_id=user_id))
             session.add(model(**where, user_id=user_id, permission=permission.name))
             audit(session, by, "permission.created", _target(kind, key, workspace), user_id=user_id,
                   before=None, after=permission.name, reason="creator of the resource")
+            if stale:
+                bump(session, GRANTS)
+                audit(session, by, "permission.deleted", _target(kind, key, workspace), grants=stale,
+                      reason="stale grants of an earlier resource with the same key")
+        if stale:
+            self.on_change(GRANTS)
 
     # following resources ------------------------------------------------------------------------
 

@@ -191,7 +191,7 @@ def test_a_creators_grant_made_by_another_worker_drops_only_resource_grants(worl
     layer = app.extensions["wsauth.auth"]
     monkeypatch.setattr(layer.watch, "_interval", 0.0)
     assert read(client, experiment) == 200
-    theirs = admin_post(client, f"{API}/experiments/create", {"name": "theirs"}, "team-a")["experiment_id"]
+    theirs = "424242"  # what the other worker just created (no grant has its key yet)
     alice = layer.store.get_user("alice").id
     assert read(client, experiment) == 200
     verified = []
@@ -362,3 +362,22 @@ def test_a_creators_grant_made_by_another_worker_works_at_once(world, monkeypatc
     other_worker(app).grant_creator(EXPERIMENT_GRANTS, theirs, None, layer.store.get_user("alice").id,
                                     Permission.MANAGE)
     assert share() == 200
+
+
+def test_a_new_resource_starts_without_the_grants_of_an_earlier_one_with_its_key(world, monkeypatch):
+    """A host may reuse the id of a purged experiment (SQLite does, for the newest row), and a
+    model may be recreated under an old name: grants left on that key must not carry over to
+    the new resource, here or on other workers."""
+    app, client, _ = world
+    layer = app.extensions["wsauth.auth"]
+    monkeypatch.setattr(layer.watch, "_interval", 0.0)
+    bob = layer.store.get_user(new_user(client, "bob"))
+    alice = layer.store.get_user("alice")
+    reused = "987654"  # no experiment has it yet
+    other_worker(app).create_grant(EXPERIMENT_GRANTS, reused, None, bob.username, Permission.MANAGE)
+    assert layer.grants.resource(bob.id, EXPERIMENT_GRANTS, reused, "team-a") is Permission.MANAGE  # cached
+    other_worker(app).grant_creator(EXPERIMENT_GRANTS, reused, None, alice.id, Permission.MANAGE)
+    assert read(client, "1") in (200, 403, 404)  # any request: this worker reads the counters
+    assert layer.grants.resource(bob.id, EXPERIMENT_GRANTS, reused, "team-a") is None
+    assert layer.store.resource_grant(bob.id, EXPERIMENT_GRANTS, reused, "team-a") is None
+    assert layer.store.resource_grant(alice.id, EXPERIMENT_GRANTS, reused, "team-a") is Permission.MANAGE
