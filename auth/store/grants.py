@@ -68,10 +68,7 @@ class Grants(Changes):
         """Change an existing explicit grant; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
         with self._changing(GRANTS) as session:
-            user = user_row(session, username)
-            before = session.scalar(select(model.permission).filter_by(**where, user_id=user.id))
-            if before is None:
-                raise missing_grant(kind, key, workspace, username)
+            user, before = _existing_grant(session, kind, key, workspace, username)
             session.execute(update(model).filter_by(**where, user_id=user.id).values(permission=permission.name))
             audit(session, by, "permission.updated", _target(kind, key, workspace), username=username,
                   before=before, after=permission.name)
@@ -81,10 +78,7 @@ class Grants(Changes):
         """Remove an explicit grant; 404 when there is none."""
         model, where = _grant_target(kind, key, workspace)
         with self._changing(GRANTS) as session:
-            user = user_row(session, username)
-            before = session.scalar(select(model.permission).filter_by(**where, user_id=user.id))
-            if before is None:
-                raise missing_grant(kind, key, workspace, username)
+            user, before = _existing_grant(session, kind, key, workspace, username)
             session.execute(delete(model).filter_by(**where, user_id=user.id))
             audit(session, by, "permission.deleted", _target(kind, key, workspace), username=username,
                   before=before, after=None)
@@ -272,6 +266,17 @@ def _model_grant_clashes(session: Session) -> list[str]:
 def grant_kind(kind: GrantKind | str) -> GrantKind:
     """A kind of grants, given as itself or by its name ("experiment", "registered_model")."""
     return kind if isinstance(kind, GrantKind) else GRANT_KINDS[kind]
+
+
+def _existing_grant(session: Session, kind: GrantKind | str, key: str, workspace: str | None,
+                    username: str) -> tuple[UserRow, str]:
+    """(the user, the permission they hold) of an explicit grant; 404 when there is none."""
+    model, where = _grant_target(kind, key, workspace)
+    user = user_row(session, username)
+    before = session.scalar(select(model.permission).filter_by(**where, user_id=user.id))
+    if before is None:
+        raise missing_grant(kind, key, workspace, username)
+    return user, before
 
 
 def _grant_target(kind: GrantKind | str, key: str, workspace: str | None):
