@@ -50,17 +50,7 @@ def before_request():
 
 def _view() -> RequestView:
     """The request as the decision reads it."""
-    return RequestView(request.method, request.path, request.view_args or {}, _fields)
-
-
-def _fields():
-    if request.method == "GET":
-        return request.args
-    try:
-        payload = hostkit.body()
-    except hostkit.ApiError:
-        return {}
-    return payload or request.args
+    return RequestView(request.method, request.path, request.view_args or {}, _layer().host.request_fields)
 
 
 # Host routes whose success is a security event: endpoint -> audit action.

@@ -8,6 +8,7 @@ store. Resource signals are sent after MLflow's handler answered a creation with
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from blinker import Namespace
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from mlflow_host import restriction
 from tracking.hostapi import DEFAULT_WORKSPACE, Visibility
-from tracking.hostkit import NotFound
+from tracking.hostkit import InvalidParameter, NotFound
 
 _signals = Namespace()
 HEADER = "X-MLflow-Workspace"
@@ -40,6 +41,24 @@ class MlflowHost:
             return None
         return self.operations.name(request.endpoint, request.url_rule.rule, request.method)
 
+    def request_fields(self) -> Any:
+        # As MLflow's handlers read a request: a GET's query arguments when it has any, else
+        # the JSON body (whatever the content type, and decoded twice when a client sent a JSON
+        # string). A body that is no JSON object is refused here, before MLflow fails on it.
+        if request.method == "GET" and request.args:
+            return request.args
+        payload = request.get_json(force=True, silent=True)
+        if isinstance(payload, str):
+            try:
+                payload = json.loads(payload)
+            except ValueError:
+                raise InvalidParameter("The request body is a JSON string that holds no JSON; send a JSON object.")
+        if payload is None:
+            return {}
+        if not isinstance(payload, dict):
+            raise InvalidParameter("The request body must be a JSON object.")
+        return payload
+
     def workspaces_enabled(self) -> bool:
         from mlflow.environment_variables import MLFLOW_ENABLE_WORKSPACES
 
@@ -52,8 +71,16 @@ class MlflowHost:
         return name
 
     def workspace_as_seen_by_outsiders(self) -> str:
+        # The workspace MLflow's stores will use: under uvicorn MLflow's FastAPI middleware has
+        # resolved it already, from the real header only (a header spelt X_MLflow_Workspace
+        # reaches Flask under the same name, so the raw Flask header is not to be trusted
+        # then); under gunicorn MLflow's Flask hook reads the header as read here.
         if not self.workspaces_enabled():
             return DEFAULT_WORKSPACE
+        from mlflow.utils import workspace_context
+
+        if workspace_context.is_request_workspace_resolved():
+            return (workspace_context.get_request_workspace() or "").strip() or DEFAULT_WORKSPACE
         return (request.headers.get(HEADER) or "").strip() or DEFAULT_WORKSPACE
 
     def workspace_exists(self, name: str) -> bool:
@@ -73,10 +100,8 @@ class MlflowHost:
         from mlflow.store.tracking.dbmodels.models import SqlExperiment, SqlRun
 
         if kind == "experiment":
-            if not key.isdigit():
-                return None
             query = select(SqlExperiment.workspace, SqlExperiment.experiment_id).where(
-                SqlExperiment.experiment_id == int(key))
+                SqlExperiment.experiment_id == experiment_number(key))
         elif kind == "run":
             query = (select(SqlExperiment.workspace, SqlExperiment.experiment_id)
                      .join(SqlRun, SqlRun.experiment_id == SqlExperiment.experiment_id)
@@ -120,3 +145,19 @@ class MlflowHost:
         with _get_tracking_store().ManagedSessionMaker() as session:
             return session.execute(query).first()
 
+
+
+MAX_ID = 2**63 - 1
+
+
+def experiment_number(key: str) -> int:
+    """The experiment an id names, read as MLflow reads it (Python's int(): " 2", "+2" and "2_0"
+    are experiments 2, 2 and 20), so that the layer decides on the experiment MLflow acts on;
+    400 for what MLflow could not store."""
+    try:
+        number = int(key)
+    except (TypeError, ValueError):
+        raise InvalidParameter(f"'{str(key)[:40]}' is not an experiment id; send its number.") from None
+    if not 0 <= number <= MAX_ID:
+        raise InvalidParameter(f"'{str(key)[:40]}' is out of the range of experiment ids.")
+    return number

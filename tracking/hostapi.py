@@ -61,6 +61,11 @@ class Host(Protocol):
         knows it (MLflow's REST operation names, e.g. "getExperiment", and a plugin's own
         endpoints); None for a route the host does not name (the layer makes it admin-only)."""
 
+    def request_fields(self) -> Any:
+        """The request's fields (a mapping) exactly as the host's handler will read them, so
+        that the layer decides on the resource the handler acts on; the host's 400 for a
+        request its handlers cannot read."""
+
     def workspaces_enabled(self) -> bool:
         """Whether the server scopes resources to workspaces."""
 

@@ -4,13 +4,15 @@ this request, and the signals they send after each committed change)."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlparse
 
 from blinker import Namespace
 from flask import current_app, g, request
 
 from tracking import artifacts, readiness, workspaces
-from tracking.errors import NotFound
+from tracking.api.params import body
+from tracking.errors import ApiError, NotFound
 from tracking.hostapi import EVERYTHING, Visibility
 from tracking.model_sources import run_of_source
 from tracking.state import current_workspace, host
@@ -29,6 +31,16 @@ class TrackingHost:
 
     def operation(self) -> str | None:
         return request.endpoint  # its endpoints are named after the operations they serve
+
+    def request_fields(self) -> Any:
+        # Its handlers read a GET's query arguments, else the JSON object body, else the query.
+        if request.method == "GET":
+            return request.args
+        try:
+            payload = body()
+        except ApiError:
+            return {}  # the handler answers its own 400
+        return payload or request.args
 
     def workspaces_enabled(self) -> bool:
         return host().settings.workspaces_enabled

@@ -5,6 +5,7 @@ routes FastAPI serves itself too. Real processes on 127.0.0.1, SQLite and Postgr
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -259,3 +260,68 @@ def test_workspaces_list_as_the_user_sees_them_and_take_their_grants_along(mlflo
     assert held.status_code == 200 and held.json()["permissions"] == []  # dropped with the workspace
     events = mlflow_server.api("GET", "/api/3.0/mlflow/audit-events", params={"target": "workspace team-w"})
     assert {"workspace.created", "workspace.deleted"} <= {e["action"] for e in events.json()["events"]}
+
+
+@pytest.fixture(scope="module")
+def guarded(mlflow_server):
+    """A member with EDIT on team-g and an explicit NO_PERMISSIONS on one of its experiments;
+    an experiment and a run in 'default', where the member holds nothing."""
+    assert mlflow_server.api("POST", WS, json={"name": "team-g"}).status_code == 201
+    member = new_user(mlflow_server, "g-member")
+    grant_workspace(mlflow_server, "team-g", member, "EDIT")
+    hidden = create_experiment(mlflow_server, "g-hidden", workspace="team-g")
+    reply = mlflow_server.api("POST", f"{API}/experiments/permissions/create", workspace="team-g",
+                              json={"experiment_id": hidden, "username": member, "permission": "NO_PERMISSIONS"})
+    assert reply.status_code == 200, reply.text
+    elsewhere = create_experiment(mlflow_server, "g-in-default")
+    run = mlflow_server.api("POST", f"{API}/runs/create", json={"experiment_id": elsewhere}).json()["run"]["info"]["run_id"]
+    return member, hidden, elsewhere, run
+
+
+def test_a_look_alike_workspace_header_is_read_as_mlflow_reads_it(mlflow_server, guarded):
+    """Under uvicorn MLflow takes the workspace from the real header only; a header spelt
+    X_MLflow_Workspace reaches Flask under the same name as the real one. The layer must decide
+    on MLflow's workspace ('default' here), not on the look-alike."""
+    member, _, elsewhere, run = guarded
+    look_alike = {"X_MLflow_Workspace": "team-g"}
+    auth = (member, PASSWORD)
+    search = requests.post(f"{mlflow_server.url}{API}/experiments/search", json={"max_results": 100},
+                           auth=auth, headers=look_alike, timeout=30)
+    assert search.status_code in (200, 403)
+    assert elsewhere not in {e["experiment_id"] for e in (search.json().get("experiments") or [])}
+    got = requests.get(f"{mlflow_server.url}{API}/runs/get", params={"run_id": run}, auth=auth,
+                       headers=look_alike, timeout=30)
+    assert got.status_code == 403
+    renamed = requests.post(f"{mlflow_server.url}{API}/experiments/update", auth=auth, headers=look_alike,
+                            json={"experiment_id": elsewhere, "new_name": "taken"}, timeout=30)
+    assert renamed.status_code == 403
+    created = requests.post(f"{mlflow_server.url}{API}/experiments/create", auth=auth, headers=look_alike,
+                            json={"name": "g-smuggled"}, timeout=30)
+    assert created.status_code == 403
+
+
+def test_the_layer_reads_the_fields_mlflow_reads(mlflow_server, guarded):
+    """A GET with a JSON body and no query, a JSON body sent as a JSON string, ids that Python's
+    int() reads: each names the experiment MLflow acts on, and is decided on it."""
+    member, hidden, _, _ = guarded
+    url, auth, ws = mlflow_server.url + API, (member, PASSWORD), {"X-MLflow-Workspace": "team-g"}
+    get_with_body = requests.get(f"{url}/experiments/get", data=json.dumps({"experiment_id": hidden}),
+                                 headers={**ws, "Content-Type": "application/json"}, auth=auth, timeout=30)
+    assert get_with_body.status_code == 403
+    double = json.dumps(json.dumps({"experiment_id": hidden, "key": "k", "value": "v"}))
+    tagged = requests.post(f"{url}/experiments/set-experiment-tag", data=double, auth=auth,
+                           headers={**ws, "Content-Type": "application/json"}, timeout=30)
+    assert tagged.status_code == 403
+    for spelling in (f" {hidden}", f"+{hidden}", f"{hidden}\n", f"0{hidden}"):
+        assert mlflow_server.api("GET", f"{API}/experiments/get", member, params={"experiment_id": spelling},
+                                 workspace="team-g").status_code == 403, repr(spelling)
+        assert mlflow_server.api("POST", f"{API}/experiments/set-experiment-tag", member, workspace="team-g",
+                                 json={"experiment_id": spelling, "key": "k", "value": "v"}).status_code == 403
+    for hostile in ("9" * 5000, "9" * 23, "-1", "1e3"):
+        reply = mlflow_server.api("GET", f"{API}/experiments/get", member, params={"experiment_id": hostile},
+                                  workspace="team-g")
+        assert reply.status_code == 400 and reply.json()["error_code"] == "INVALID_PARAMETER_VALUE", hostile[:30]
+    for body in ("[1, 2]", "3", '"not json"'):
+        reply = requests.post(f"{url}/experiments/update", data=body, auth=auth, timeout=30,
+                              headers={**ws, "Content-Type": "application/json"})
+        assert reply.status_code == 400 and reply.json()["error_code"] == "INVALID_PARAMETER_VALUE", body
