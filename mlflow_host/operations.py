@@ -3,9 +3,9 @@ up in the layer's one rule table (auth.rules).
 
 MLflow's REST routes come from its protobuf services, whose rpc names are the operation names
 wsauth's own server uses (getExperiment, logBatch, ...). Only the operations listed in SHARED
-are named: those whose MLflow handler reads and writes exactly what the rule speaks of. Every
-other route of MLflow (searches, which this host cannot restrict yet, and everything else) has
-no name here, so the layer makes it admin-only.
+are named: those whose MLflow handler reads and writes exactly what the rule speaks of, and
+searches whose scope mlflow_host/restriction.py restricts inside MLflow's queries. Every other
+route of MLflow has no name here, so the layer makes it admin-only.
 """
 
 from __future__ import annotations

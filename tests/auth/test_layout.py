@@ -130,3 +130,11 @@ def test_the_change_counters_move_only_through_bump():
                       for call in ast.walk(function) if isinstance(call, ast.Call)
                       and getattr(call.func, "id", None) == "update"})
     assert writers == ["bump"]
+
+
+def test_the_layer_does_not_know_its_hosts():
+    """auth/ imports neither host's own modules: wsauth's server only through its seam (above),
+    MLflow's host not at all (mlflow_host/ installs the layer, never the reverse)."""
+    found = {name: sorted(m for m in imports_of(path) if m == "mlflow_host" or m.startswith("mlflow_host."))
+             for name, path in modules().items()}
+    assert {name: hosts for name, hosts in found.items() if hosts} == {}
