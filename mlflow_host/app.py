@@ -49,31 +49,44 @@ def _served(app: Flask):
     return guarded_fastapi_app(app)
 
 
-CREATIONS = {"createExperiment": ("experiment", "experiment_id"), "createRun": ("run", None)}
+CREATIONS = {"createExperiment": "experiment", "createRun": "run", "createRegisteredModel": "registered_model"}
 
 
 def _announce_creations(response):
-    """After MLflow created an experiment or a run, or deleted a workspace, tell the layer (the
-    creator's grant, the place; the workspace's grants), as wsauth's own server does with its
-    signals."""
+    """After MLflow changed what grants follow, tell the layer, as wsauth's own server does with
+    its signals: a creator's grant (experiments, models), a run's place, a renamed or deleted
+    model's grants, a deleted workspace's grants."""
     layer = request and _layer()
     operation = layer.host.operation() if layer is not None else None
-    if operation == "deleteWorkspace" and response.status_code < 300:
-        layer.host.workspace_deleted.send(_app(), workspace=request.view_args["workspace_name"])
+    if operation is None or response.status_code >= 300:
         return response
-    if operation not in CREATIONS or response.status_code != 200 or g.get("auth_user") is None:
+    host, app = layer.host, _app()
+    if operation == "deleteWorkspace":
+        host.workspace_deleted.send(app, workspace=request.view_args["workspace_name"])
         return response
-    kind, field = CREATIONS[operation]
+    workspace = host.workspace_as_seen_by_outsiders()
+    if operation in ("renameRegisteredModel", "deleteRegisteredModel"):
+        fields = host.request_fields()
+        if operation == "renameRegisteredModel":
+            host.resource_renamed.send(app, kind="registered_model", workspace=workspace, key=fields.get("name"),
+                                       new_key=fields.get("new_name"))
+        else:
+            host.resource_deleted.send(app, kind="registered_model", workspace=workspace, key=fields.get("name"))
+        return response
+    if operation not in CREATIONS or g.get("auth_user") is None:
+        return response
     try:
         payload = json.loads(response.get_data(as_text=True))
     except ValueError:
         return response
-    host, workspace = layer.host, layer.host.workspace_as_seen_by_outsiders()
+    kind = CREATIONS[operation]
     if kind == "experiment":
-        host.resource_created.send(_app(), kind=kind, workspace=workspace, key=str(payload[field]))
+        host.resource_created.send(app, kind=kind, workspace=workspace, key=str(payload["experiment_id"]))
+    elif kind == "registered_model":
+        host.resource_created.send(app, kind=kind, workspace=workspace, key=payload["registered_model"]["name"])
     else:
         info = payload.get("run", {}).get("info", {})
-        host.resource_created.send(_app(), kind=kind, workspace=workspace, key=info.get("run_id"),
+        host.resource_created.send(app, kind=kind, workspace=workspace, key=info.get("run_id"),
                                    experiment_id=info.get("experiment_id"))
     return response
 

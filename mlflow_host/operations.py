@@ -17,11 +17,18 @@ SHARED = frozenset({
     # experiments, by id or name
     "createExperiment", "getExperiment", "getExperimentByName", "updateExperiment", "deleteExperiment",
     "restoreExperiment", "setExperimentTag", "deleteExperimentTag",
-    # searches, restricted inside MLflow's queries (mlflow_host/restriction.py)
+    # searches, restricted inside MLflow's queries (mlflow_host/restriction.py); the registry's below
     "searchExperiments", "searchRuns",
     # runs, by id
     "createRun", "getRun", "updateRun", "deleteRun", "restoreRun", "logMetric", "logParam", "logBatch",
     "setTag", "deleteTag", "getMetricHistory",
+    # registered models and prompts, by name, and their versions (not their creation, whose
+    # source must be checked against the runs the user may read: admin-only so far)
+    "createRegisteredModel", "getRegisteredModel", "renameRegisteredModel", "updateRegisteredModel",
+    "deleteRegisteredModel", "setRegisteredModelTag", "deleteRegisteredModelTag", "setRegisteredModelAlias",
+    "deleteRegisteredModelAlias", "getModelVersionByAlias", "getLatestVersions", "getModelVersion",
+    "getModelVersionDownloadUri", "updateModelVersion", "transitionModelVersionStage", "setModelVersionTag",
+    "deleteModelVersionTag", "deleteModelVersion", "searchRegisteredModels", "searchModelVersions",
     # workspaces: listed as visible to the user; changed by admins (the audit trail records it)
     "listWorkspaces", "getWorkspace", "createWorkspace", "updateWorkspace", "deleteWorkspace",
     # the server itself

@@ -134,7 +134,7 @@ def test_another_workspace_stays_out_of_reach(mlflow_server):
 
 
 @pytest.mark.parametrize("method, path, body", [
-    ("GET", f"{API}/registered-models/search", None),  # the registry: not named on this host yet
+    ("POST", f"{API}/model-versions/create", {"name": "m", "source": "runs:/0/model"}),  # its source: not checked yet
     ("POST", "/graphql", {"query": "{ __typename }"}),
     ("GET", "/get-artifact", None),
     ("GET", "/api/3.0/mlflow/gateway/endpoints/list", None),
@@ -325,3 +325,37 @@ def test_the_layer_reads_the_fields_mlflow_reads(mlflow_server, guarded):
         reply = requests.post(f"{url}/experiments/update", data=body, auth=auth, timeout=30,
                               headers={**ws, "Content-Type": "application/json"})
         assert reply.status_code == 400 and reply.json()["error_code"] == "INVALID_PARAMETER_VALUE", body
+
+
+def test_registered_models_follow_their_grants(mlflow_server):
+    """The creator manages the model; others see nothing of it, in gets and in searches; a
+    rename moves the grants along, a delete drops them."""
+    assert mlflow_server.api("POST", WS, json={"name": "team-m"}).status_code == 201
+    maker, outsider = new_user(mlflow_server, "m-maker"), new_user(mlflow_server, "m-outsider")
+    grant_workspace(mlflow_server, "team-m", maker, "EDIT")
+    reply = mlflow_server.api("POST", f"{API}/registered-models/create", maker, json={"name": "churn"}, workspace="team-m")
+    assert reply.status_code == 200, reply.text
+    mlflow_server.api("POST", f"{API}/registered-models/create", json={"name": "admins-model"}, workspace="team-m")
+    held = mlflow_server.api("GET", f"{API}/registered-models/permissions/get", maker, workspace="team-m",
+                             params={"name": "churn", "username": maker})
+    assert held.status_code == 200 and held.json()["registered_model_permission"]["permission"] == "MANAGE"
+    get = lambda user, name: mlflow_server.api("GET", f"{API}/registered-models/get", user, params={"name": name},
+                                               workspace="team-m").status_code
+    assert get(outsider, "churn") == 403 and get(maker, "churn") == 200
+    found = mlflow_server.api("GET", f"{API}/registered-models/search", outsider, workspace="team-m")
+    assert found.status_code == 200 and found.json().get("registered_models", []) == []
+    mlflow_server.api("POST", f"{API}/registered-models/permissions/create", maker, workspace="team-m",
+                      json={"name": "churn", "username": outsider, "permission": "READ"})
+    found = mlflow_server.api("GET", f"{API}/registered-models/search", outsider, workspace="team-m")
+    assert [m["name"] for m in found.json()["registered_models"]] == ["churn"]
+    renamed = mlflow_server.api("POST", f"{API}/registered-models/rename", maker, workspace="team-m",
+                                json={"name": "churn", "new_name": "churn-v2"})
+    assert renamed.status_code == 200, renamed.text
+    assert get(outsider, "churn-v2") == 200  # the READ grant moved with the name
+    assert mlflow_server.api("DELETE", f"{API}/registered-models/delete", outsider, workspace="team-m",
+                             json={"name": "churn-v2"}).status_code == 403
+    assert mlflow_server.api("DELETE", f"{API}/registered-models/delete", maker, workspace="team-m",
+                             json={"name": "churn-v2"}).status_code == 200
+    # a model made again under the old name starts without the old grants
+    mlflow_server.api("POST", f"{API}/registered-models/create", json={"name": "churn-v2"}, workspace="team-m")
+    assert get(outsider, "churn-v2") == 403

@@ -48,10 +48,10 @@ def test_only_searches_this_host_restricts_are_named(mlflow_app):
 
 
 def test_a_plugins_own_route_is_named_by_its_endpoint():
-    table = OperationTable({"_create_experiment", "_search_registered_models", "getUser"})
+    table = OperationTable({"_create_experiment", "_create_model_version", "getUser"})
     assert table.name("createUser", "/api/2.0/mlflow/users/create", "POST") == "createUser"
     assert table.name("_create_experiment", "/api/2.0/mlflow/experiments/create", "POST") == "createExperiment"
-    assert table.name("_search_registered_models", "/api/2.0/mlflow/registered-models/search", "GET") is None
+    assert table.name("_create_model_version", "/api/2.0/mlflow/model-versions/create", "POST") is None
     assert table.name("getUser", "/somewhere", "GET") is None  # an endpoint of MLflow's is never taken as a name
 
 
