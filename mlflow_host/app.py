@@ -35,6 +35,7 @@ def create_app(app: Flask | None = None):
         hostkit.register_plugin_error_handlers(app)
         restriction.install()
         auth_app.PLUGIN.install(app, host)
+        app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable_bodies)
         app.after_request(_announce_creations)
     return _served(app)
 
@@ -89,6 +90,14 @@ def _announce_creations(response):
         host.resource_created.send(app, kind=kind, workspace=workspace, key=info.get("run_id"),
                                    experiment_id=info.get("experiment_id"))
     return response
+
+
+def _refuse_unreadable_bodies():
+    """Before anyone's request reaches a route the layer decides (admins' too, whose changes the
+    layer follows afterwards): a body MLflow would read otherwise than the layer is refused."""
+    layer = _layer()
+    if layer is not None and layer.host.operations.is_mlflows(request.endpoint) and layer.host.operation():
+        layer.host.request_fields()  # raises the 400
 
 
 def _layer():

@@ -57,6 +57,13 @@ class MlflowHost:
             return {}
         if not isinstance(payload, dict):
             raise InvalidParameter("The request body must be a JSON object.")
+        # MLflow's protobuf parser also takes a field's camelCase name (experimentId for
+        # experiment_id) and, given both, acts on the later one: a body could then name one
+        # resource to the layer and another to MLflow. Field names are MLflow's snake_case ones.
+        camel = sorted(key for key in payload if isinstance(key, str) and key != key.lower())
+        if camel:
+            raise InvalidParameter(f"Unknown field '{camel[0][:60]}': send MLflow's field names in snake_case "
+                                   "(experiment_id, run_id, new_name, ...).")
         return payload
 
     def workspaces_enabled(self) -> bool:
@@ -134,7 +141,7 @@ class MlflowHost:
         return False
 
     def restrict(self, scope: str, rule: Visibility) -> None:
-        restriction.keep(scope, rule)
+        restriction.keep(scope, rule, self.workspace_as_seen_by_outsiders())
 
     def add_ready_database(self, app: Any, name: str, database: Any) -> None:
         app.extensions.setdefault("wsauth.ready_databases", {})[name] = database

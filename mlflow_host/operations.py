@@ -70,6 +70,10 @@ class OperationTable:
         self._mlflows = frozenset(mlflow_endpoints)
         self._by_route = {(path, method): name for path, method, name in proto_routes() if name in SHARED}
 
+    def is_mlflows(self, endpoint: str | None) -> bool:
+        """Whether a route is MLflow's own (not one a plugin added)."""
+        return endpoint in self._mlflows
+
     def name(self, endpoint: str | None, rule: str | None, method: str) -> str | None:
         """The operation a request's route serves. A route a plugin added is named by its
         endpoint, as the plugin registered it."""

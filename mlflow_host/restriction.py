@@ -10,17 +10,18 @@ restricted rows, so pages are full and tokens stay valid. Nothing is filtered af
 from __future__ import annotations
 
 from flask import g, has_request_context
-from sqlalchemy import event, false
+from sqlalchemy import and_, event, false
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from tracking.hostapi import Visibility
 
-RESTRICTIONS = "wsauth_visibility"  # on flask.g: search scope -> Visibility
+RESTRICTIONS = "wsauth_visibility"  # on flask.g: search scope -> (Visibility, the request's workspace)
 
 
-def keep(scope: str, rule: Visibility) -> None:
-    """Restrict the rest of this request's searches of `scope` to what `rule` allows."""
-    setattr(g, RESTRICTIONS, {**g.get(RESTRICTIONS, {}), scope: rule})
+def keep(scope: str, rule: Visibility, workspace: str) -> None:
+    """Restrict the rest of this request's searches of `scope` to what `rule` allows in the
+    request's workspace."""
+    setattr(g, RESTRICTIONS, {**g.get(RESTRICTIONS, {}), scope: (rule, workspace)})
 
 
 def _columns(scope: str):
@@ -57,12 +58,17 @@ def _restrict(state) -> None:
     restrictions = g.get(RESTRICTIONS)
     if not restrictions:
         return
-    for scope, rule in restrictions.items():
-        if rule.only is None and not rule.hidden:
-            continue
+    for scope, (rule, workspace) in restrictions.items():
         for model, column, cast in _columns(scope):
+            criterion = _criterion(column, rule, cast)
+            if scope == "registered_model":
+                # Names are per workspace: a model of the same name elsewhere is another model
+                # (MLflow's own latest-versions query of a search does not say which workspace).
+                criterion = and_(criterion, model.workspace == workspace)
+            elif rule.only is None and not rule.hidden:
+                continue
             state.statement = state.statement.options(
-                with_loader_criteria(model, _criterion(column, rule, cast), include_aliases=True))
+                with_loader_criteria(model, criterion, include_aliases=True))
 
 
 def install() -> None:

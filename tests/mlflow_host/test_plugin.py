@@ -365,3 +365,51 @@ def test_registered_models_follow_their_grants(mlflow_server):
     # a model made again under the old name starts without the old grants
     mlflow_server.api("POST", f"{API}/registered-models/create", json={"name": "churn-v2"}, workspace="team-m")
     assert get(outsider, "churn-v2") == 403
+
+
+def test_camel_case_field_names_cannot_name_another_resource(mlflow_server, guarded):
+    """MLflow's protobuf parser takes experimentId as experiment_id (and, given both, the later
+    one): a body naming one resource to the layer and another to MLflow is refused, admins'
+    included (the layer follows their renames)."""
+    member, hidden, _, _ = guarded
+    mine = create_experiment(mlflow_server, "g-mine", member, workspace="team-g")
+    tricks = [
+        ("POST", f"{API}/runs/create", {"experimentId": hidden}),
+        ("POST", f"{API}/runs/create", {"experiment_id": mine, "experimentId": hidden}),
+        ("POST", f"{API}/experiments/update", {"experiment_id": mine, "experimentId": hidden, "new_name": "x"}),
+        ("GET", f"{API}/experiments/get", {"experiment_id": mine, "experimentId": hidden}),
+    ]
+    for method, path, body in tricks:
+        reply = requests.request(method, mlflow_server.url + path, data=json.dumps(body), auth=(member, PASSWORD),
+                                 headers={"X-MLflow-Workspace": "team-g", "Content-Type": "application/json"},
+                                 timeout=30)
+        assert reply.status_code == 400 and "snake_case" in reply.json()["message"], (path, reply.text)
+    reply = mlflow_server.api("POST", f"{API}/registered-models/create", member, json={"name": "g-own"},
+                              workspace="team-g")
+    assert reply.status_code == 200
+    mlflow_server.api("POST", f"{API}/registered-models/create", json={"name": "g-secret"}, workspace="team-g")
+    for user in (member, ADMIN):
+        renamed = mlflow_server.api("POST", f"{API}/registered-models/rename", user, workspace="team-g",
+                                    json={"name": "g-own", "new_name": "g-secret", "newName": "g-own-2"})
+        assert renamed.status_code == 400, renamed.text
+    held = mlflow_server.api("GET", f"{API}/registered-models/permissions/get", workspace="team-g",
+                             params={"name": "g-secret", "username": member})
+    assert held.status_code == 404  # no grant of the member's moved onto the admin's model
+
+
+def test_model_searches_show_no_versions_of_another_workspaces_model(mlflow_server):
+    """A model of the same name in another workspace is another model: its versions must not
+    appear among a search's latest versions."""
+    for workspace in ("team-x", "team-y"):
+        assert mlflow_server.api("POST", WS, json={"name": workspace}).status_code == 201
+        assert mlflow_server.api("POST", f"{API}/registered-models/create", json={"name": "same-name"},
+                                 workspace=workspace).status_code == 200
+        made = mlflow_server.api("POST", f"{API}/model-versions/create", workspace=workspace,
+                                 json={"name": "same-name", "source": f"s3://bucket/{workspace}/model"})
+        assert made.status_code == 200, made.text
+    reader = new_user(mlflow_server, "x-reader")
+    grant_workspace(mlflow_server, "team-x", reader, "READ")
+    found = mlflow_server.api("GET", f"{API}/registered-models/search", reader, workspace="team-x")
+    assert found.status_code == 200
+    sources = {v["source"] for m in found.json()["registered_models"] for v in m.get("latest_versions", [])}
+    assert sources == {"s3://bucket/team-x/model"}
