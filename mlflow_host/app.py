@@ -8,7 +8,6 @@ returns MLflow's FastAPI app around it with the routes FastAPI serves itself mad
 
 from __future__ import annotations
 
-import json
 import threading
 
 from flask import Flask, g, request
@@ -36,7 +35,7 @@ def create_app(app: Flask | None = None):
         restriction.install()
         auth_app.PLUGIN.install(app, host)
         app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable_bodies)
-        app.after_request(_announce_creations)
+        app.after_request(_announce_changes)
     return _served(app)
 
 
@@ -50,14 +49,14 @@ def _served(app: Flask):
     return guarded_fastapi_app(app)
 
 
-CREATIONS = {"createExperiment": "experiment", "createRun": "run", "createRegisteredModel": "registered_model"}
+CREATED_KINDS = {"createExperiment": "experiment", "createRun": "run", "createRegisteredModel": "registered_model"}
 
 
-def _announce_creations(response):
+def _announce_changes(response):
     """After MLflow changed what grants follow, tell the layer, as wsauth's own server does with
     its signals: a creator's grant (experiments, models), a run's place, a renamed or deleted
     model's grants, a deleted workspace's grants."""
-    layer = request and _layer()
+    layer = _layer()
     operation = layer.host.operation() if layer is not None else None
     if operation is None or response.status_code >= 300:
         return response
@@ -74,13 +73,12 @@ def _announce_creations(response):
         else:
             host.resource_deleted.send(app, kind="registered_model", workspace=workspace, key=fields.get("name"))
         return response
-    if operation not in CREATIONS or g.get("auth_user") is None:
+    if operation not in CREATED_KINDS or g.get("auth_user") is None:
         return response
-    try:
-        payload = json.loads(response.get_data(as_text=True))
-    except ValueError:
+    payload = response.get_json(silent=True)
+    if not isinstance(payload, dict):
         return response
-    kind = CREATIONS[operation]
+    kind = CREATED_KINDS[operation]
     if kind == "experiment":
         host.resource_created.send(app, kind=kind, workspace=workspace, key=str(payload["experiment_id"]))
     elif kind == "registered_model":

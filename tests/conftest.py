@@ -121,6 +121,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_healthy(server, timeout: float) -> None:
+    """Wait for a started server (its .process, .url, .log, .stop()) to answer /health; a
+    generous deadline for a wait, not a bound on speed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited: {server.log.read_text()[-5000:]}")
+        try:
+            if requests.get(f"{server.url}/health", timeout=2).status_code == 200:
+                return
+        except (requests.ConnectionError, requests.Timeout):  # workers still booting
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"server did not start: {server.log.read_text()[-5000:]}")
+
+
 class ServerProcess:
     """A real `wsauth server` on 127.0.0.1, stopped by stop()."""
 
@@ -135,17 +151,7 @@ class ServerProcess:
         self._wait()
 
     def _wait(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()}")
-            try:
-                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except (requests.ConnectionError, requests.Timeout):  # workers still booting
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not start: {self.log.read_text()}")
+        wait_until_healthy(self, timeout)
 
     def stop(self) -> None:
         """Terminate the server and wait for it."""

@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import DATABASE_KINDS, database_of_kind, free_port
+from tests.conftest import DATABASE_KINDS, database_of_kind, free_port, wait_until_healthy
 
 MLFLOW = str(Path(sys.executable).with_name("mlflow"))
 ADMIN, ADMIN_PASSWORD = "admin", "admin-password-1234"
@@ -52,21 +51,7 @@ class MlflowServer:
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=env,
                                             start_new_session=True)
-        self._wait()
-
-    def _wait(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"mlflow server exited: {self.log.read_text()[-5000:]}")
-            try:
-                if requests.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"mlflow server did not start: {self.log.read_text()[-5000:]}")
+        wait_until_healthy(self, 180)  # MLflow imports a lot and migrates its database first
 
     def stop(self) -> None:
         if self.process.poll() is None:
