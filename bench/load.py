@@ -94,9 +94,10 @@ def _client_process(index, url, expectations, mix, seed, window, start, ready, g
             for sample in client.step():
                 outcome.add(sample, measured=False)
         cpu_before = time.process_time()
-        while time.monotonic() < measured_from + seconds or client.tour:  # a tour once begun is finished
+        measured_until = measured_from + seconds
+        while time.monotonic() < measured_until or client.tour:  # a tour once begun is finished, unmeasured
             for sample in client.step():
-                outcome.add(sample, measured=sample.started >= measured_from)
+                outcome.add(sample, measured=measured_from <= sample.started < measured_until)
         outcome.cpu_seconds = time.process_time() - cpu_before
         outcome.reconnects = client.connection.reconnects
     except Exception as exc:  # report it rather than leave the parent waiting
