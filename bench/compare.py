@@ -44,10 +44,12 @@ grant_default_workspace_access = false
 
 
 class Target:
-    """A server under test: where it is, how to sign in as admin, which process tree it is."""
+    """A server under test: where it is, how to sign in as admin, which process tree it is, and
+    whether priming begins with the sign-in pass (worth it where sign-ins are cached)."""
 
-    def __init__(self, name: str, url: str, pid: int | None, authorization: str | None):
+    def __init__(self, name: str, url: str, pid: int | None, authorization: str | None, sign_in: bool = True):
         self.name, self.url, self.pid, self.authorization = name, url, pid, authorization
+        self.sign_in = sign_in
         self.expectations: dict | None = None
         self.rounds: list[dict] = []
         self.prime: list[dict] = []  # checks of the unmeasured sign-ins and load before round 1
@@ -170,8 +172,10 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
 def run_rounds(targets: list[Target], args: argparse.Namespace) -> None:
     """Prime every target (caches, first sign-ins), then alternate: a round of each, `rounds` times."""
     for target in targets:
-        harness.log(f"priming {target.name}: every user on new connections, then {args.prime:g} s of load")
-        target.prime.append(report.checks(load.sign_in_everyone(target.url, target.expectations)))
+        harness.log(f"priming {target.name}: {'every user on new connections, then ' if target.sign_in else ''}"
+                    f"{args.prime:g} s of load")
+        if target.sign_in:
+            target.prime.append(report.checks(load.sign_in_everyone(target.url, target.expectations)))
         if args.prime > 0:
             target.prime.append(harness.measure(target.url, target.expectations, args.clients, args.prime, 0,
                                                 args.mix, args.seed, None))
