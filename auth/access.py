@@ -77,6 +77,13 @@ class Access:
             return raw
         return self.host.experiment_of_artifact_path(raw)
 
+    def absent(self, target: Target) -> Exception | None:
+        """The 404 of a target the request names that does not exist in the request's
+        workspace (a further target's: a version's source run or logged model), else None."""
+        workspace, _, key = self._locate(target)
+        raw = self._named(target)
+        return target.kind.not_found(raw, workspace) if raw is not None and key is None else None
+
     def names(self, target: Target) -> bool:
         """Whether the request names this (optional) target at all."""
         return self._named(target) is not None
@@ -90,7 +97,7 @@ class Access:
         for name in (target.field, target.fallback_field):
             # A path parameter first: an artifact upload's body is the file, which must be left
             # unread for the handler (reading it here stored every non-admin upload empty).
-            value = values.get(name) if name in values else self.view.fields().get(name) if name else None
+            value = values.get(name) if name in values else _nested(self.view.fields(), name) if name else None
             if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
                 return str(value)
         return target.default
@@ -102,6 +109,17 @@ class Access:
         if isinstance(run_id, str) and run_id:
             return run_id
         return self.host.run_of_source(source) if isinstance(source, str) else None
+
+
+def _nested(fields: Mapping[str, object], name: str) -> object:
+    """A field by its dotted name: "trace.trace_info.request_id" is fields["trace"]["trace_info"]...;
+    None when some part is missing or no object."""
+    value: object = fields
+    for part in name.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
 
 
 def _describe(grants: GrantKind | None, key: str | None, workspace: str) -> str:

@@ -35,6 +35,10 @@ def before_request():
     g.auth_user = user
     if user.is_admin or rule == rules.AUTHENTICATED:
         return None
+    if rule == rules.COMPOSITE:
+        for operation, fields in layer.host.operation_parts():
+            _authorize_part(layer, user, operation, fields)
+        return None
     if rule == rules.ADMIN:
         _deny(f"{request.method} {request.path} is for admins only.")
     elif rule == rules.SELF_OR_ADMIN:
@@ -46,6 +50,19 @@ def before_request():
     else:
         _require(Access(layer, user, _view()), rule)
     return None
+
+
+def _authorize_part(layer, user, operation: str | None, fields) -> None:
+    """One operation of a request that asks for several (MLflow's GraphQL), under its own rule:
+    a requirement on the resource its fields name, or a search restricted like the REST one."""
+    rule = rules.rule_for(operation)
+    view = RequestView(request.method, request.path, {}, lambda: fields)
+    if isinstance(rule, rules.Filtered):
+        _restrict_lists(Access(layer, user, view), rule.kind)
+    elif isinstance(rule, rules.Requirement):
+        _require(Access(layer, user, view), rule)
+    elif rule not in (rules.PUBLIC, rules.AUTHENTICATED):
+        _deny(f"{request.method} {request.path} asks for {operation or 'a field'} that is for admins only.")
 
 
 def _view() -> RequestView:
@@ -99,8 +116,10 @@ def _require(access: Access, requirement: rules.Requirement) -> None:
             f"Permission denied: {request.method} {request.path} needs '{requirement.capability}' on "
             f"{what}; you hold {decision.permission.name} ({decision.step})."
         )
-    for extra in requirement.also:
+    for extra in requirement.also:  # checked when the request names them; one named must exist
         if access.names(extra.target):
+            if (missing := access.absent(extra.target)) is not None:
+                raise missing
             _require(access, extra)
 
 

@@ -86,18 +86,22 @@ class Kind:
 
 EXPERIMENT = Kind("experiment", EXPERIMENT_GRANTS, _by_id("experiment"),
                   "No experiment with id '{key}' exists in workspace '{workspace}'.", search_scope="experiment")
-RUN = Kind("run", EXPERIMENT_GRANTS, _by_id("run"))  # a run is decided by its experiment's grants
+RUN = Kind("run", EXPERIMENT_GRANTS, _by_id("run"),  # a run is decided by its experiment's grants
+           "No run with id '{key}' exists in workspace '{workspace}'.")
 EXPERIMENT_NAME = Kind("experiment_name", EXPERIMENT_GRANTS, _experiment_by_name)
 ARTIFACT = Kind("artifact", EXPERIMENT_GRANTS, _artifact_owner)  # by the experiment owning the path
-SOURCE_RUN = Kind("source_run", EXPERIMENT_GRANTS, _by_id("run"))  # a model version's run
+SOURCE_RUN = Kind("source_run", EXPERIMENT_GRANTS, _by_id("run"),  # a model version's run
+                  "No run with id '{key}' exists in workspace '{workspace}'.")
 REGISTERED_MODEL = Kind("registered_model", MODEL_GRANTS, _model,  # prompts and model versions too
                         "Registered Model with name={key} not found in workspace '{workspace}'.",
                         search_scope="registered_model")
+# Logged models and traces live under an experiment and are decided by its grants, as runs are.
+LOGGED_MODEL = Kind("logged_model", EXPERIMENT_GRANTS, _by_id("logged_model"),
+                    "No logged model with id '{key}' exists in workspace '{workspace}'.")
+TRACE = Kind("trace", EXPERIMENT_GRANTS, _by_id("trace"), "No trace with id '{key}' exists in workspace '{workspace}'.")
 WORKSPACE = Kind("workspace", None, search_scope="workspace")  # named in the path
 CURRENT_WORKSPACE = Kind("current_workspace", None)  # the request's workspace
-# Room for the next kinds (issues 13 and 12): logged models and traces follow their experiment
-# (EXPERIMENT_GRANTS, with the host's locator of their experiment); gateway endpoints get a
-# GrantKind of their own.
+# Room for the next kinds: gateway endpoints get a GrantKind of their own.
 
 KINDS = {kind.name: kind for kind in (EXPERIMENT, RUN, EXPERIMENT_NAME, ARTIFACT, SOURCE_RUN, REGISTERED_MODEL,
-                                      WORKSPACE, CURRENT_WORKSPACE)}
+                                      LOGGED_MODEL, TRACE, WORKSPACE, CURRENT_WORKSPACE)}

@@ -8,6 +8,8 @@ admin-only (fail closed), and a test walks the URL map to make sure every route 
 - SELF_OR_ADMIN: the user named in the request, or an admin.
 - VISIBLE_WORKSPACE: any signed-in user to whom list_workspaces shows the workspace in the path.
 - ADMIN: admins only.
+- COMPOSITE: a request that asks for several operations at once (MLflow's GraphQL); the host
+  names them (Host.operation_parts) and each must pass its own rule.
 - Requirement(capability, target): the user's permission on the target must grant it.
 """
 
@@ -65,6 +67,7 @@ class Requirement:
 
 
 PUBLIC, AUTHENTICATED, SELF_OR_ADMIN, ADMIN = "public", "authenticated", "self", "admin"
+COMPOSITE = "composite"
 VISIBLE_WORKSPACE = "visible workspace"
 FILTERED_EXPERIMENTS = Filtered(kinds.EXPERIMENT)  # runs are listed by their experiments' visibility
 FILTERED_MODELS = Filtered(kinds.REGISTERED_MODEL)
@@ -80,6 +83,11 @@ ARTIFACT = Target(kinds.ARTIFACT, "artifact_path")
 ARTIFACT_LISTING = Target(kinds.ARTIFACT, "path")
 WORKSPACE_IN_PATH = Target(kinds.WORKSPACE, "workspace_name")
 SOURCE_RUN = Target(kinds.SOURCE_RUN)
+LOGGED_MODEL = Target(kinds.LOGGED_MODEL, "model_id")
+LOGGED_MODEL_SOURCE_RUN = Target(kinds.RUN, "source_run_id")
+TRACE = Target(kinds.TRACE, "trace_id", "request_id")
+# a new trace names its experiment inside its trace_info (MLflow 3's traces endpoint)
+NEW_TRACE_EXPERIMENT = Target(kinds.EXPERIMENT, "trace.trace_info.trace_location.mlflow_experiment.experiment_id")
 
 
 def _needs(capability: Capability, target: Target, *endpoints: str) -> dict[str, Requirement]:
@@ -91,6 +99,9 @@ RULES: dict[str, object] = {
     "home": PUBLIC, "health": PUBLIC, "ready": PUBLIC, "version": PUBLIC, "serverInfo": PUBLIC,
     "openApiDocument": PUBLIC,
     "webUi": AUTHENTICATED,  # MLflow's web UI, its page and static files: no data in them
+    "graphql": COMPOSITE,  # MLflow's GraphQL: every field it asks for under that operation's rule
+    # the metric histories of several runs (MLflow's UI charts): a read of every run named
+    "getMetricHistoryBulk": COMPOSITE, "getMetricHistoryBulkInterval": COMPOSITE,
     # experiments
     "createExperiment": Requirement(UPDATE, WORKSPACE_HERE, creates=True),
     **_needs(READ, EXPERIMENT, "getExperiment"),
@@ -100,10 +111,26 @@ RULES: dict[str, object] = {
     **_needs(UPDATE, NEW_RUN_EXPERIMENT, "createRun"),
     **_needs(DELETE, EXPERIMENT, "deleteExperiment", "restoreExperiment"),
     # runs
-    **_needs(READ, RUN, "getRun", "getMetricHistory"),
-    **_needs(UPDATE, RUN, "updateRun", "logMetric", "logParam", "logBatch", "setTag", "deleteTag"),
+    **_needs(READ, RUN, "getRun", "getMetricHistory", "listArtifacts", "getRunArtifact"),
+    **_needs(UPDATE, RUN, "updateRun", "logMetric", "logParam", "logBatch", "setTag", "deleteTag",
+             "logInputs", "logOutputs", "logModel"),
     **_needs(DELETE, RUN, "deleteRun", "restoreRun"),
-    "searchRuns": FILTERED_EXPERIMENTS, "searchLoggedModels": AUTHENTICATED,
+    "searchRuns": FILTERED_EXPERIMENTS,
+    # logged models: their experiment's permission (a source run must be readable too)
+    "createLoggedModel": Requirement(UPDATE, EXPERIMENT, also=(Requirement(READ, LOGGED_MODEL_SOURCE_RUN),)),
+    **_needs(READ, LOGGED_MODEL, "getLoggedModel", "listLoggedModelArtifacts", "getLoggedModelArtifact"),
+    **_needs(UPDATE, LOGGED_MODEL, "finalizeLoggedModel", "setLoggedModelTags", "deleteLoggedModelTag",
+             "LogLoggedModelParams"),
+    **_needs(DELETE, LOGGED_MODEL, "deleteLoggedModel"),
+    "searchLoggedModels": FILTERED_EXPERIMENTS,
+    # traces and their assessments: their experiment's permission
+    **_needs(UPDATE, NEW_TRACE_EXPERIMENT, "startTraceV3"),
+    **_needs(UPDATE, EXPERIMENT, "startTrace"),
+    **_needs(READ, TRACE, "getTraceInfoV3", "getTraceInfo", "getTrace", "getTraceArtifact", "GetAssessment"),
+    **_needs(UPDATE, TRACE, "endTrace", "setTraceTag", "setTraceTagV3", "deleteTraceTag", "deleteTraceTagV3",
+             "createAssessment", "updateAssessment", "deleteAssessment"),
+    **_needs(DELETE, EXPERIMENT, "deleteTraces", "deleteTracesV3"),
+    "searchTraces": FILTERED_EXPERIMENTS, "searchTracesV3": FILTERED_EXPERIMENTS,
     # registered models and prompts
     "createRegisteredModel": Requirement(UPDATE, WORKSPACE_HERE, creates=True),
     **_needs(READ, MODEL, "getRegisteredModel", "getLatestVersions", "getModelVersionByAlias",
@@ -112,8 +139,9 @@ RULES: dict[str, object] = {
              "deleteRegisteredModelTag", "setRegisteredModelAlias",
              "updateModelVersion", "transitionModelVersionStage", "setModelVersionTag",
              "deleteModelVersionTag"),
-    # a version made from a run must not expose a run the user may not read
-    "createModelVersion": Requirement(UPDATE, MODEL, also=(Requirement(READ, SOURCE_RUN),)),
+    # a version made from a run or a logged model must not expose one the user may not read
+    "createModelVersion": Requirement(UPDATE, MODEL, also=(Requirement(READ, SOURCE_RUN),
+                                                           Requirement(READ, LOGGED_MODEL))),
     **_needs(DELETE, MODEL, "deleteRegisteredModel", "deleteRegisteredModelAlias", "deleteModelVersion"),
     "searchRegisteredModels": FILTERED_MODELS, "searchModelVersions": FILTERED_MODELS,
     # the artifact proxy: the experiment in the path, else the request's workspace

@@ -15,11 +15,14 @@ from blinker import Namespace
 from flask import request
 from sqlalchemy import select
 
-from mlflow_host import restriction
+from mlflow_host import graphql_parts, restriction
+from tracking import model_sources
 from tracking.hostapi import DEFAULT_WORKSPACE, Visibility
 from tracking.hostkit import InvalidParameter, NotFound
 
 _signals = Namespace()
+CHILDREN = ("run", "logged_model", "trace")  # kinds that live under an experiment
+BULK_READS = {"getMetricHistoryBulkInterval": "run_ids", "getMetricHistoryBulk": "run_id"}  # -> its runs' field
 HEADER = "X-MLflow-Workspace"
 
 
@@ -41,7 +44,20 @@ class MlflowHost:
             return None
         return self.operations.name(request.endpoint, request.url_rule.rule, request.method)
 
+    def operation_parts(self) -> list[tuple[str | None, Any]]:
+        operation = self.operation()
+        if operation == "graphql":
+            return graphql_parts.parts(request.get_json(force=True, silent=True))
+        if operation in BULK_READS:  # the metric histories of several runs: a read of each run
+            fields, name = self.request_fields(), BULK_READS[operation]
+            runs = fields.getlist(name) if hasattr(fields, "getlist") else fields.get(name)
+            return [("getRun", {"run_id": run}) for run in (runs if isinstance(runs, list) else [runs])
+                    if run is not None]
+        return [(None, {})]
+
     def request_fields(self) -> Any:
+        if self.operation() == "graphql":
+            return {}  # read as the operations it asks for (operation_parts), not as protobuf fields
         # As MLflow's handlers read a request: a GET's query arguments when it has any, else
         # the JSON body (whatever the content type, and decoded twice when a client sent a JSON
         # string). A body that is no JSON object is refused here, before MLflow fails on it.
@@ -60,10 +76,12 @@ class MlflowHost:
         # MLflow's protobuf parser also takes a field's camelCase name (experimentId for
         # experiment_id) and, given both, acts on the later one: a body could then name one
         # resource to the layer and another to MLflow. Field names are MLflow's snake_case ones.
-        camel = sorted(key for key in payload if isinstance(key, str) and key != key.lower())
-        if camel:
-            raise InvalidParameter(f"Unknown field '{camel[0][:60]}': send MLflow's field names in snake_case "
-                                   "(experiment_id, run_id, new_name, ...).")
+        # The same holds for the objects on the way to a nested field the layer reads.
+        for fields in _objects_on_paths(payload):
+            camel = sorted(key for key in fields if isinstance(key, str) and key != key.lower())
+            if camel:
+                raise InvalidParameter(f"Unknown field '{camel[0][:60]}': send MLflow's field names in "
+                                       "snake_case (experiment_id, run_id, new_name, trace_info, ...).")
         return payload
 
     def workspaces_enabled(self) -> bool:
@@ -104,15 +122,16 @@ class MlflowHost:
     # where resources live ----------------------------------------------------------------------
 
     def workspace_of(self, kind: str, key: str) -> tuple[str, str] | None:
-        from mlflow.store.tracking.dbmodels.models import SqlExperiment, SqlRun
+        from mlflow.store.tracking.dbmodels.models import SqlExperiment, SqlLoggedModel, SqlRun, SqlTraceInfo
 
+        query = select(SqlExperiment.workspace, SqlExperiment.experiment_id)
         if kind == "experiment":
-            query = select(SqlExperiment.workspace, SqlExperiment.experiment_id).where(
-                SqlExperiment.experiment_id == experiment_number(key))
-        elif kind == "run":
-            query = (select(SqlExperiment.workspace, SqlExperiment.experiment_id)
-                     .join(SqlRun, SqlRun.experiment_id == SqlExperiment.experiment_id)
-                     .where(SqlRun.run_uuid == key))
+            query = query.where(SqlExperiment.experiment_id == experiment_number(key))
+        elif kind in CHILDREN:  # a run, logged model or trace: by the experiment it lives in
+            model, id_column = {"run": (SqlRun, "run_uuid"), "logged_model": (SqlLoggedModel, "model_id"),
+                                "trace": (SqlTraceInfo, "request_id")}[kind]
+            query = query.join(model, model.experiment_id == SqlExperiment.experiment_id).where(
+                getattr(model, id_column) == key)
         else:
             raise ValueError(f"unknown resource kind {kind}")
         found = self._first(query)
@@ -132,7 +151,7 @@ class MlflowHost:
             SqlRegisteredModel.workspace == workspace, SqlRegisteredModel.name == name)) is not None
 
     def run_of_source(self, source: str) -> str | None:
-        return None  # no operation of this host names a model version's source yet
+        return model_sources.run_of_source(source)
 
     def experiment_of_artifact_path(self, path: str) -> str | None:
         return None  # the artifact proxy's routes are admin-only on this host so far
@@ -152,6 +171,34 @@ class MlflowHost:
         with _get_tracking_store().ManagedSessionMaker() as session:
             return session.execute(query).first()
 
+
+
+def _nested_paths() -> list[list[str]]:
+    """The dotted request fields the layer's rules read, as lists of their parts but the last."""
+    from auth.rules import RULES, Requirement
+
+    fields: set[str] = set()
+    pending = [rule for rule in RULES.values() if isinstance(rule, Requirement)]
+    while pending:
+        rule = pending.pop()
+        pending.extend(rule.also)
+        fields.update(name for name in (rule.target.field, rule.target.fallback_field) if name and "." in name)
+    return [name.split(".")[:-1] for name in sorted(fields)]
+
+
+NESTED_PATHS = _nested_paths()
+
+
+def _objects_on_paths(payload: dict) -> list[dict]:
+    """The body, and every object on the way to a nested field the layer reads."""
+    found = [payload]
+    for parts in NESTED_PATHS:
+        value: Any = payload
+        for part in parts:
+            value = value.get(part) if isinstance(value, dict) else None
+            if isinstance(value, dict):
+                found.append(value)
+    return found
 
 
 MAX_ID = 2**63 - 1

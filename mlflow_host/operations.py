@@ -19,16 +19,25 @@ SHARED = frozenset({
     "restoreExperiment", "setExperimentTag", "deleteExperimentTag",
     # searches, restricted inside MLflow's queries (mlflow_host/restriction.py); the registry's below
     "searchExperiments", "searchRuns",
-    # runs, by id
+    # runs, by id, with their inputs (datasets), outputs (logged models) and artifact listings
     "createRun", "getRun", "updateRun", "deleteRun", "restoreRun", "logMetric", "logParam", "logBatch",
-    "setTag", "deleteTag", "getMetricHistory",
-    # registered models and prompts, by name, and their versions (not their creation, whose
-    # source must be checked against the runs the user may read: admin-only so far)
+    "setTag", "deleteTag", "getMetricHistory", "getMetricHistoryBulkInterval", "logInputs", "logOutputs",
+    "logModel", "listArtifacts",
+    # logged models, by id (their experiment decides), and their search (restricted in the query)
+    "createLoggedModel", "getLoggedModel", "finalizeLoggedModel", "deleteLoggedModel", "setLoggedModelTags",
+    "deleteLoggedModelTag", "LogLoggedModelParams", "listLoggedModelArtifacts", "searchLoggedModels",
+    # traces, by id (their experiment decides), their assessments, and their searches
+    "startTraceV3", "startTrace", "endTrace", "getTraceInfoV3", "getTraceInfo", "getTrace", "setTraceTag",
+    "setTraceTagV3", "deleteTraceTag", "deleteTraceTagV3", "deleteTraces", "deleteTracesV3", "searchTraces",
+    "searchTracesV3", "createAssessment", "updateAssessment", "deleteAssessment", "GetAssessment",
+    # registered models and prompts, by name, and their versions (a version's source is held to
+    # what the user may read: mlflow_host/version_sources.py)
     "createRegisteredModel", "getRegisteredModel", "renameRegisteredModel", "updateRegisteredModel",
     "deleteRegisteredModel", "setRegisteredModelTag", "deleteRegisteredModelTag", "setRegisteredModelAlias",
     "deleteRegisteredModelAlias", "getModelVersionByAlias", "getLatestVersions", "getModelVersion",
     "getModelVersionDownloadUri", "updateModelVersion", "transitionModelVersionStage", "setModelVersionTag",
     "deleteModelVersionTag", "deleteModelVersion", "searchRegisteredModels", "searchModelVersions",
+    "createModelVersion",
     # workspaces: listed as visible to the user; changed by admins (the audit trail records it)
     "listWorkspaces", "getWorkspace", "createWorkspace", "updateWorkspace", "deleteWorkspace",
     # the server itself
@@ -43,7 +52,17 @@ NAMED_ENDPOINTS = {
     "serve_static_file": "webUi",
     "static": "webUi",
     "_get_server_info": "serverInfo",
+    "serve_artifacts": "getRunArtifact",  # /get-artifact?run_id=...&path=...
+    "serve_get_trace_artifact": "getTraceArtifact",  # ?request_id=...
+    "serve_get_logged_model_artifact": "getLoggedModelArtifact",  # /logged-models/<model_id>/...
+    "_graphql": "graphql",
+    "serve_get_metric_history_bulk": "getMetricHistoryBulk",  # ?run_id=...&run_id=...
+    "serve_get_metric_history_bulk_interval": "getMetricHistoryBulkInterval",  # the web UI's queries: mlflow_host/graphql_parts.py
 }
+
+# The artifact proxy's service names its listing as the tracking service names a run's listing:
+# the proxy's operations get the layer's names (none is in SHARED yet: admin-only).
+PROXY_NAMES = {"listArtifacts": "listProxiedArtifacts"}
 
 
 def proto_routes() -> Iterator[tuple[str, str, str]]:
@@ -56,10 +75,11 @@ def proto_routes() -> Iterator[tuple[str, str, str]]:
     from mlflow.server.handlers import _get_paths
 
     for service in (MlflowService, ModelRegistryService, MlflowArtifactsService, WebhookService):
+        names = PROXY_NAMES if service is MlflowArtifactsService else {}
         for method in service.DESCRIPTOR.methods:
             for endpoint in method.GetOptions().Extensions[databricks_pb2.rpc].endpoints:
                 for path in _get_paths(endpoint.path, version=endpoint.since.major):
-                    yield path, endpoint.method, method.name
+                    yield path, endpoint.method, names.get(method.name, method.name)
 
 
 class OperationTable:

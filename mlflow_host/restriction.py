@@ -2,7 +2,8 @@
 
 The auth layer hands the host a Visibility per search scope (Host.restrict); this module keeps
 it on the request and adds it to every ORM SELECT that MLflow's stores run during that request,
-as loader criteria on MLflow's models (an experiment's id; a run's experiment; a registered
+as loader criteria on MLflow's models (an experiment's id; the experiment of a run, logged model
+or trace; a registered
 model's or model version's name; a workspace's name). MLflow then pages, counts and makes page tokens over the
 restricted rows, so pages are full and tokens stay valid. Nothing is filtered afterwards.
 """
@@ -26,10 +27,10 @@ def keep(scope: str, rule: Visibility, workspace: str) -> None:
 
 def _columns(scope: str):
     from mlflow.store.model_registry.dbmodels.models import SqlModelVersion, SqlRegisteredModel
-    from mlflow.store.tracking.dbmodels.models import SqlExperiment, SqlRun
+    from mlflow.store.tracking.dbmodels.models import SqlExperiment, SqlLoggedModel, SqlRun, SqlTraceInfo
 
-    if scope == "experiment":
-        return [(SqlExperiment, SqlExperiment.experiment_id, int), (SqlRun, SqlRun.experiment_id, int)]
+    if scope == "experiment":  # experiments and what lives in them
+        return [(model, model.experiment_id, int) for model in (SqlExperiment, SqlRun, SqlLoggedModel, SqlTraceInfo)]
     if scope == "registered_model":
         return [(SqlRegisteredModel, SqlRegisteredModel.name, str), (SqlModelVersion, SqlModelVersion.name, str)]
     if scope == "workspace":

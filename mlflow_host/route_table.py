@@ -50,7 +50,11 @@ def describe(rule) -> str:
         return f"{rule.capability.value} on the {rule.target.kind.name.replace('_', ' ')}"
     if isinstance(rule, rules.Filtered):
         return f"signed in; lists only what the user may read, by {rule.kind.name.replace('_', ' ')}"
-    return f"{type(rule).__name__}"
+    if rule == rules.COMPOSITE:
+        return "every operation it asks for, under that operation's rule (MlflowHost.operation_parts)"
+    if rule == rules.VISIBLE_WORKSPACE:
+        return "a workspace the user may list"
+    raise ValueError(f"no description of rule {rule!r}")
 
 
 def render() -> str:

@@ -66,6 +66,11 @@ class Host(Protocol):
         that the layer decides on the resource the handler acts on; the host's 400 for a
         request its handlers cannot read."""
 
+    def operation_parts(self) -> list[tuple[str | None, Any]]:
+        """For a request whose operation's rule is COMPOSITE (one asking for several, such as
+        MLflow's GraphQL): each operation it asks for, by name (None: one the host cannot name,
+        admin-only), with the fields that name its resource."""
+
     def workspaces_enabled(self) -> bool:
         """Whether the server scopes resources to workspaces."""
 
@@ -80,8 +85,9 @@ class Host(Protocol):
         """Whether the workspace catalog has a workspace of that name."""
 
     def workspace_of(self, kind: str, key: str) -> tuple[str, str] | None:
-        """(workspace, experiment id as stored) of an experiment or run by its global id, or
-        None when there is none. The answer does not change while the resource exists."""
+        """(workspace, experiment id as stored) of a resource by its global id (kinds: experiment,
+        run, logged_model, trace), or None when there is none, or when the host holds no
+        resources of that kind. The answer does not change while the resource exists."""
 
     def experiment_id_by_name(self, workspace: str, name: str) -> str | None:
         """The id of the named experiment in the workspace, or None."""

@@ -42,6 +42,9 @@ class TrackingHost:
             return {}  # the handler answers its own 400
         return payload or request.args
 
+    def operation_parts(self) -> list[tuple[str | None, Any]]:
+        return [(None, {})]  # this server has no composite operation: admin-only if one appeared
+
     def workspaces_enabled(self) -> bool:
         return host().settings.workspaces_enabled
 
@@ -65,6 +68,8 @@ class TrackingHost:
             return (found, str(int(key))) if found else None  # as stored: '7' for '007'
         if kind == "run":
             return state.runs.workspace_of(key)
+        if kind in ("logged_model", "trace"):
+            return None  # this server keeps none (issue 13)
         raise ValueError(f"unknown resource kind {kind}")
 
     def experiment_id_by_name(self, workspace: str, name: str) -> str | None:

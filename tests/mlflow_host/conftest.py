@@ -32,8 +32,9 @@ def ini(folder: Path, auth_uri: str) -> Path:
 
 
 def psycopg(uri: str) -> str:
-    """MLflow takes the URI as SQLAlchemy does: name the installed driver (psycopg 3)."""
-    return uri.replace("postgresql://", "postgresql+psycopg://", 1)
+    """MLflow's store on psycopg2, the driver MLflow is made for: with psycopg 3, which sends
+    typed parameters, MLflow 3.11.1's alias queries fail (integer = character varying)."""
+    return uri.replace("postgresql://", "postgresql+psycopg2://", 1)
 
 
 class MlflowServer:

@@ -43,15 +43,15 @@ def test_only_searches_this_host_restricts_are_named(mlflow_app):
 
     served = {operation for _, _, operation in route_table.flask_routes(mlflow_app)}
     named = {name: rule for name, rule in rules.RULES.items() if isinstance(rule, rules.Filtered) and name in served}
-    assert {"searchExperiments", "searchRuns"} <= set(named)
+    assert {"searchExperiments", "searchRuns", "searchLoggedModels", "searchTracesV3"} <= set(named)
     assert all(_columns(rule.kind.search_scope) for rule in named.values())
 
 
 def test_a_plugins_own_route_is_named_by_its_endpoint():
-    table = OperationTable({"_create_experiment", "_create_model_version", "getUser"})
+    table = OperationTable({"_create_experiment", "_create_webhook", "getUser"})
     assert table.name("createUser", "/api/2.0/mlflow/users/create", "POST") == "createUser"
     assert table.name("_create_experiment", "/api/2.0/mlflow/experiments/create", "POST") == "createExperiment"
-    assert table.name("_create_model_version", "/api/2.0/mlflow/model-versions/create", "POST") is None
+    assert table.name("_create_webhook", "/api/2.0/mlflow/webhooks", "POST") is None  # not named: admin-only
     assert table.name("getUser", "/somewhere", "GET") is None  # an endpoint of MLflow's is never taken as a name
 
 

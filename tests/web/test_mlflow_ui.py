@@ -1,8 +1,9 @@
 """MLflow's web UI under `mlflow server --app-name wsauth`, in a real browser (issue 12, item 5):
 an anonymous visitor gets the Basic challenge; a signed-in user's experiment list shows what the
 user may read of the workspace and nothing of another workspace or of a hidden experiment; a run
-page opens (for an admin: it reads through GraphQL, admin-only on this host so far). Screenshots go to the test's folder, and to $WSAUTH_SCREENSHOTS when set (that is
-how docs/images/ was made)."""
+page opens for the user (it reads through MLflow's GraphQL), and a hidden run's page shows
+nothing of it. Screenshots go to the test's folder, and to $WSAUTH_SCREENSHOTS when set (that
+is how docs/images/ was made)."""
 
 from __future__ import annotations
 
@@ -83,9 +84,12 @@ def test_the_ui_shows_a_user_only_what_they_may_read(ui_server, browser, signed_
                                      or "ermission" in page_text(b))
     assert "ui-hidden" not in browser.page_source
 
-    # A run page reads the run through MLflow's GraphQL endpoint, which is admin-only on this
-    # host so far (docs/mlflow-plugin.md): it opens for an admin.
-    signed_in(ADMIN, ADMIN_PASSWORD)
+    # A run page reads the run through MLflow's GraphQL endpoint, each field under its rule.
     browser.get(f"{ui_server.url}/#/experiments/{seen}/runs/{run['run_id']}?workspace=default")
     WebDriverWait(browser, 90).until(lambda b: "ui-run-one" in page_text(b) and "loss" in page_text(b))
     keep_screenshot(browser, tmp_path, "mlflow-ui-run.png")
+    hidden_run = admin(ui_server, "POST", f"{API}/runs/create", experiment_id=hidden, run_name="ui-run-hidden")
+    browser.get(f"{ui_server.url}/#/experiments/{hidden}/runs/{hidden_run['run']['info']['run_id']}?workspace=default")
+    WebDriverWait(browser, 90).until(lambda b: "ermission" in page_text(b) or "not found" in page_text(b).lower()
+                                     or "403" in page_text(b))
+    assert "ui-run-hidden" not in browser.page_source
