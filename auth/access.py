@@ -94,10 +94,13 @@ class Access:
 
     def _field(self, target: Target) -> str | None:
         values = self.view.path_fields
-        for name in (target.field, target.fallback_field):
-            # A path parameter first: an artifact upload's body is the file, which must be left
-            # unread for the handler (reading it here stored every non-admin upload empty).
-            value = values.get(name) if name in values else _nested(self.view.fields(), name) if name else None
+        names = [name for name in (target.field, target.fallback_field) if name]
+        # When the route's path names the target, only the path does (a body field of the other
+        # name must not name another resource); the body is then left unread: an artifact
+        # upload's body is the file, which must be left unread for the handler.
+        in_path = [name for name in names if name in values]
+        for name in in_path or names:
+            value = values.get(name) if in_path else _nested(self.view.fields(), name)
             if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
                 return str(value)
         return target.default

@@ -86,6 +86,7 @@ SOURCE_RUN = Target(kinds.SOURCE_RUN)
 LOGGED_MODEL = Target(kinds.LOGGED_MODEL, "model_id")
 LOGGED_MODEL_SOURCE_RUN = Target(kinds.RUN, "source_run_id")
 TRACE = Target(kinds.TRACE, "trace_id", "request_id")
+TRACE_FILES = Target(kinds.TRACE, "request_id")  # get-trace-artifact reads only request_id
 # a new trace names its experiment inside its trace_info (MLflow 3's traces endpoint)
 NEW_TRACE_EXPERIMENT = Target(kinds.EXPERIMENT, "trace.trace_info.trace_location.mlflow_experiment.experiment_id")
 
@@ -126,7 +127,8 @@ RULES: dict[str, object] = {
     # traces and their assessments: their experiment's permission
     **_needs(UPDATE, NEW_TRACE_EXPERIMENT, "startTraceV3"),
     **_needs(UPDATE, EXPERIMENT, "startTrace"),
-    **_needs(READ, TRACE, "getTraceInfoV3", "getTraceInfo", "getTrace", "getTraceArtifact", "GetAssessment"),
+    **_needs(READ, TRACE, "getTraceInfoV3", "getTraceInfo", "getTrace", "GetAssessment"),
+    **_needs(READ, TRACE_FILES, "getTraceArtifact"),
     **_needs(UPDATE, TRACE, "endTrace", "setTraceTag", "setTraceTagV3", "deleteTraceTag", "deleteTraceTagV3",
              "createAssessment", "updateAssessment", "deleteAssessment"),
     **_needs(DELETE, EXPERIMENT, "deleteTraces", "deleteTracesV3"),

@@ -14,7 +14,7 @@ from flask import Flask, g, request
 
 from auth import app as auth_app
 from auth.layer import EXTENSION
-from mlflow_host import restriction, version_sources
+from mlflow_host import restriction, request_checks
 from mlflow_host.host import MlflowHost
 from mlflow_host.operations import OperationTable
 from tracking import hostkit
@@ -35,7 +35,7 @@ def create_app(app: Flask | None = None):
         restriction.install()
         auth_app.PLUGIN.install(app, host)
         app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable_bodies)
-        app.before_request(version_sources.check_request)  # after the layer's hook: it knows the user
+        app.before_request(request_checks.check_request)  # after the layer's hook: it knows the user
         app.after_request(_announce_changes)
     return _served(app)
 

@@ -60,9 +60,18 @@ def parts(payload: Any) -> list[Part]:
     found: list[Part] = []
     for definition in document.definitions:
         if definition.kind == "operation_definition":
+            values = {**_defaults(definition), **variables}  # as the executor will see them
             for field in _fields(definition.selection_set, fragments, set()):
-                found += _parts_of(field, variables)
+                found += _parts_of(field, values)
     return found
+
+
+def _defaults(operation) -> dict:
+    """The default values of an operation's variables."""
+    from graphql.utilities import value_from_ast_untyped
+
+    return {variable.variable.name.value: value_from_ast_untyped(variable.default_value, {})
+            for variable in operation.variable_definitions or () if variable.default_value is not None}
 
 
 def _fields(selection_set, fragments: dict, seen: set) -> Iterator[Any]:
@@ -94,4 +103,10 @@ def _parts_of(field, variables: dict) -> list[Part]:
             given = value_from_ast_untyped(argument.value, variables)
         else:
             return [ADMIN_ONLY]
-    return FIELDS[field.name.value](given if isinstance(given, dict) else {})
+    found = FIELDS[field.name.value](given if isinstance(given, dict) else {})
+    # An id the layer cannot read (missing, or no string or number) could still reach MLflow in a
+    # way the layer does not see: such a field is for admins only.
+    if any(not isinstance(value, (str, int)) or isinstance(value, bool)
+           for _, fields in found for value in fields.values()):
+        return [ADMIN_ONLY]
+    return found

@@ -22,6 +22,7 @@ from tracking.hostkit import InvalidParameter, NotFound
 
 _signals = Namespace()
 CHILDREN = ("run", "logged_model", "trace")  # kinds that live under an experiment
+NUMBER_LISTS = ("experiment_ids",)  # lists of experiment ids: 400 for one that is no number
 BULK_READS = {"getMetricHistoryBulkInterval": "run_ids", "getMetricHistoryBulk": "run_id"}  # -> its runs' field
 HEADER = "X-MLflow-Workspace"
 
@@ -62,7 +63,7 @@ class MlflowHost:
         # the JSON body (whatever the content type, and decoded twice when a client sent a JSON
         # string). A body that is no JSON object is refused here, before MLflow fails on it.
         if request.method == "GET" and request.args:
-            return request.args
+            return _agrees_with_path(request.args)
         payload = request.get_json(force=True, silent=True)
         if isinstance(payload, str):
             try:
@@ -76,6 +77,11 @@ class MlflowHost:
         # MLflow's protobuf parser also takes a field's camelCase name (experimentId for
         # experiment_id) and, given both, acts on the later one: a body could then name one
         # resource to the layer and another to MLflow. Field names are MLflow's snake_case ones.
+        _agrees_with_path(payload)
+        for name in NUMBER_LISTS:  # ids MLflow reads as numbers
+            ids = payload.get(name)
+            for key in ids if isinstance(ids, list) else []:
+                experiment_number(key)
         # The same holds for the objects on the way to a nested field the layer reads.
         for fields in _objects_on_paths(payload):
             camel = sorted(key for key in fields if isinstance(key, str) and key != key.lower())
@@ -171,6 +177,16 @@ class MlflowHost:
         with _get_tracking_store().ManagedSessionMaker() as session:
             return session.execute(query).first()
 
+
+
+def _agrees_with_path(fields):
+    """The fields, unless one of them is also a path parameter of the route with another value
+    (MLflow's handler may act on the field's): 400 then."""
+    for name, value in (request.view_args or {}).items():
+        if name in fields and str(fields[name]) != str(value):
+            raise InvalidParameter(f"The request's {name} '{str(fields[name])[:60]}' is not the path's "
+                                   f"'{str(value)[:60]}'; leave it out of the body and query.")
+    return fields
 
 
 def _nested_paths() -> list[list[str]]:

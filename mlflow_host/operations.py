@@ -31,7 +31,7 @@ SHARED = frozenset({
     "setTraceTagV3", "deleteTraceTag", "deleteTraceTagV3", "deleteTraces", "deleteTracesV3", "searchTraces",
     "searchTracesV3", "createAssessment", "updateAssessment", "deleteAssessment", "GetAssessment",
     # registered models and prompts, by name, and their versions (a version's source is held to
-    # what the user may read: mlflow_host/version_sources.py)
+    # what the user may read: mlflow_host/request_checks.py)
     "createRegisteredModel", "getRegisteredModel", "renameRegisteredModel", "updateRegisteredModel",
     "deleteRegisteredModel", "setRegisteredModelTag", "deleteRegisteredModelTag", "setRegisteredModelAlias",
     "deleteRegisteredModelAlias", "getModelVersionByAlias", "getLatestVersions", "getModelVersion",

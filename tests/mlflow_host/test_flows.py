@@ -415,3 +415,104 @@ def test_metric_histories_of_several_runs_need_every_run(mlflow_server, made, ou
         editor = mlflow_server.api("GET", path, made.editor, workspace=TEAM,
                                    params={name: [made.run], "metric_key": "loss"})
         assert editor.status_code == 200 and "0.25" in editor.text, (path, editor.text[:200])
+
+
+def test_only_admins_choose_where_an_experiments_files_go(mlflow_server, made, outsiders):
+    """Else a user could point their own experiment at the flows' folder and read its files
+    through their own runs (/get-artifact reads a run's files on the server)."""
+    user, workspace = outsiders["neighbour in its workspace"]
+    folder = mlflow_server.api("GET", f"{API}/experiments/get", params={"experiment_id": made.experiment},
+                               workspace=TEAM).json()["experiment"]["artifact_location"]
+    reply = mlflow_server.api("POST", f"{API}/experiments/create", user, workspace=workspace,
+                              json={"name": "pointed", "artifact_location": folder})
+    assert reply.status_code == 403 and "artifact_location" in reply.json()["message"]
+    by_admin = mlflow_server.api("POST", f"{API}/experiments/create", workspace=workspace,
+                                 json={"name": "placed-by-admin", "artifact_location": folder + "-admins"})
+    assert by_admin.status_code != 403  # MLflow decides (with workspaces on, it keeps locations itself)
+
+
+@pytest.fixture(scope="module")
+def denied_own(mlflow_server, outsiders):
+    """The denied user's own experiment, trace and logged model in the flows' workspace."""
+    user, workspace = outsiders["denied"]
+    experiment = mlflow_server.api("POST", f"{API}/experiments/create", user, workspace=workspace,
+                                   json={"name": "denied-own"}).json()["experiment_id"]
+    trace = new_trace(experiment)
+    assert mlflow_server.api("POST", f"{V3}/traces", user, workspace=workspace, json=trace).status_code == 200
+    model = mlflow_server.api("POST", f"{API}/logged-models", user, workspace=workspace,
+                              json={"experiment_id": experiment, "name": "own"})
+    assert model.status_code == 200, model.text
+    return experiment, trace["trace"]["trace_info"]["trace_id"], model.json()["model"]["info"]["model_id"]
+
+
+def test_a_new_trace_cannot_take_an_existing_traces_id(mlflow_server, made, outsiders, denied_own):
+    """MLflow merges a new trace into the one of the same id, wherever it lives."""
+    experiment, own_trace, _ = denied_own
+    for who in ("denied", "neighbour in its workspace"):
+        user, workspace = outsiders[who]
+        mine = experiment if who == "denied" else mlflow_server.api(
+            "POST", f"{API}/experiments/create", user, workspace=workspace,
+            json={"name": "takeover"}).json()["experiment_id"]
+        taken = new_trace(mine)
+        taken["trace"]["trace_info"]["trace_id"] = made.trace
+        reply = mlflow_server.api("POST", f"{V3}/traces", user, workspace=workspace, json=taken)
+        assert reply.status_code == 400 and "already exists" in reply.json()["message"], reply.text
+    got = mlflow_server.api("GET", f"{V3}/traces/{made.trace}", made.editor, workspace=TEAM)
+    assert got.status_code == 200 and got.json()["trace"]["trace_info"]["trace_location"]["mlflow_experiment"][
+        "experiment_id"] == made.experiment
+    user, workspace = outsiders["denied"]
+    again = new_trace(experiment)
+    again["trace"]["trace_info"]["trace_id"] = own_trace  # a retry into the same experiment
+    assert mlflow_server.api("POST", f"{V3}/traces", user, workspace=workspace, json=again).status_code == 200
+
+
+def test_a_trace_cannot_be_pointed_at_another_traces_files(mlflow_server, made, outsiders, denied_own):
+    experiment, own_trace, _ = denied_own
+    user, workspace = outsiders["denied"]
+    location = {"key": "mlflow.artifactLocation", "value": "/anywhere/traces/x/artifacts"}
+    for method, path, body in (("PATCH", f"{V3}/traces/{own_trace}/tags", location),
+                               ("PATCH", f"{API}/traces/{own_trace}/tags", location),
+                               ("PATCH", f"{API}/traces/{own_trace}", {"timestamp_ms": 1, "status": "OK",
+                                                                       "tags": [location]})):
+        reply = mlflow_server.api(method, path, user, workspace=workspace, json=body)
+        assert reply.status_code == 403 and "mlflow.artifactLocation" in reply.json()["message"], (path, reply.text)
+    tagged = new_trace(experiment)
+    tagged["trace"]["trace_info"]["tags"] = {location["key"]: location["value"]}
+    assert mlflow_server.api("POST", f"{V3}/traces", user, workspace=workspace, json=tagged).status_code == 403
+
+
+def test_the_path_names_the_resource_not_the_body(mlflow_server, made, outsiders, denied_own):
+    """A route whose path names a trace or a logged model is decided on the path's, and a body
+    or query naming another is refused (MLflow's handlers may act on it)."""
+    _, own_trace, own_model = denied_own
+    user, workspace = outsiders["denied"]
+    for method, path, fields in (
+            ("GET", f"{API}/traces/{made.trace}/info", {"trace_id": own_trace}),
+            ("PATCH", f"{API}/traces/{made.trace}/tags", {"trace_id": own_trace, "key": "k", "value": "v"}),
+            ("PATCH", f"{API}/traces/{made.trace}", {"trace_id": own_trace, "timestamp_ms": 1, "status": "OK"}),
+            ("GET", "/ajax-api/3.0/mlflow/get-trace-artifact", {"trace_id": own_trace, "request_id": made.trace})):
+        arguments = {"params": fields} if method == "GET" else {"json": fields}
+        reply = mlflow_server.api(method, path, user, workspace=workspace, **arguments)
+        assert reply.status_code == 403, (path, reply.text[:300])
+    reply = mlflow_server.api("PATCH", f"{API}/logged-models/{own_model}", user, workspace=workspace,
+                              json={"model_id": made.logged_model, "status": "LOGGED_MODEL_UPLOAD_FAILED"})
+    assert reply.status_code == 400 and "path" in reply.json()["message"], reply.text
+    model = mlflow_server.api("GET", f"{API}/logged-models/{made.logged_model}", made.editor, workspace=TEAM)
+    assert model.json()["model"]["info"]["status"] == "LOGGED_MODEL_READY"
+    reply = mlflow_server.api("POST", f"{API}/logged-models/search", user, workspace=workspace,
+                              json={"experiment_ids": ["abc"]})
+    assert reply.status_code == 400 and reply.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_graphql_variables_are_read_with_their_defaults(mlflow_server, made, outsiders):
+    user, workspace = outsiders["denied"]
+    for query, variables in (
+            ('query Q($id: String = "%s") { mlflowGetRun(input: {runId: $id}) { run { info { runId } } } }'
+             % made.run, None),
+            ('query Q($i: MlflowGetRunInput = {runId: "%s"}) { mlflowGetRun(input: $i) { run { info { runId } } } }'
+             % made.run, None),
+            ('query Q($id: String) { mlflowGetRun(input: {runId: $id}) { run { info { runId } } } }', {"id": None}),
+            ('query Q($e: String = "%s") { mlflowGetExperiment(input: {experimentId: $e}) { experiment { name } } }'
+             % made.experiment, None)):
+        reply = graphql(mlflow_server, user, query, variables, workspace)
+        assert reply.status_code == 403, (query, reply.text[:300])
