@@ -37,6 +37,7 @@ def create_app(app: Flask | None = None):
         app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable_bodies)
         app.before_request(request_checks.check_request)  # after the layer's hook: it knows the user
         app.after_request(_announce_changes)
+        app.after_request(_missing_files_are_not_found)
     return _served(app)
 
 
@@ -88,6 +89,20 @@ def _announce_changes(response):
         info = payload.get("run", {}).get("info", {})
         host.resource_created.send(app, kind=kind, workspace=workspace, key=info.get("run_id"),
                                    experiment_id=info.get("experiment_id"))
+    return response
+
+
+def _missing_files_are_not_found(response):
+    """MLflow answers the download of a proxied file that is not there with a 500 naming the
+    server's folders: it is the client's 404."""
+    layer = _layer()
+    if response.status_code != 500 or layer is None or layer.host.operation() != "downloadArtifact":
+        return response
+    payload = response.get_json(silent=True)
+    if isinstance(payload, dict) and "No such file or directory" in str(payload.get("message")):
+        path = (request.view_args or {}).get("artifact_path", "")
+        missing = hostkit.NotFound(f"No artifact at '{path[:300]}'.")
+        return hostkit.error_body(missing.status, missing.error_code, missing.message)
     return response
 
 

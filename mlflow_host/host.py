@@ -22,6 +22,8 @@ from tracking.hostkit import InvalidParameter, NotFound
 
 _signals = Namespace()
 CHILDREN = ("run", "logged_model", "trace")  # kinds that live under an experiment
+PROXY_OPERATIONS = ("downloadArtifact", "uploadArtifact", "deleteArtifact", "listProxiedArtifacts")
+PROXY_SCHEME, WORKSPACES_FOLDER = "mlflow-artifacts:/", "workspaces"
 NUMBER_LISTS = ("experiment_ids",)  # lists of experiment ids: 400 for one that is no number
 BULK_READS = {"getMetricHistoryBulkInterval": "run_ids", "getMetricHistoryBulk": "run_id"}  # -> its runs' field
 HEADER = "X-MLflow-Workspace"
@@ -57,8 +59,11 @@ class MlflowHost:
         return [(None, {})]
 
     def request_fields(self) -> Any:
-        if self.operation() == "graphql":
+        operation = self.operation()
+        if operation == "graphql":
             return {}  # read as the operations it asks for (operation_parts), not as protobuf fields
+        if operation in PROXY_OPERATIONS:
+            return request.args  # an upload's body is the file: left unread for MLflow's handler
         # As MLflow's handlers read a request: a GET's query arguments when it has any, else
         # the JSON body (whatever the content type, and decoded twice when a client sent a JSON
         # string). A body that is no JSON object is refused here, before MLflow fails on it.
@@ -160,10 +165,24 @@ class MlflowHost:
         return model_sources.run_of_source(source)
 
     def experiment_of_artifact_path(self, path: str) -> str | None:
-        return None  # the artifact proxy's routes are admin-only on this host so far
+        # The proxy's path as MLflow will act on it (with workspaces on, a path without the
+        # workspaces/<name>/ prefix is put under the request's workspace, but in 'default'),
+        # then the experiment of this workspace whose stored location holds it, the longest.
+        from mlflow.store.tracking.dbmodels.models import SqlExperiment
+
+        segments = _segments(path)
+        if not segments:
+            return None
+        here = self.workspace_as_seen_by_outsiders()
+        if self.workspaces_enabled() and segments[0] != WORKSPACES_FOLDER and here != DEFAULT_WORKSPACE:
+            segments = [WORKSPACES_FOLDER, here, *segments]
+        locations = [PROXY_SCHEME + "/".join(segments[:n]) for n in range(len(segments), 0, -1)]
+        found = self._all(select(SqlExperiment.experiment_id, SqlExperiment.artifact_location).where(
+            SqlExperiment.artifact_location.in_(locations), SqlExperiment.workspace == here))
+        return str(max(found, key=lambda row: len(row[1]))[0]) if found else None
 
     def artifact_path_allowed(self, path: str) -> bool:
-        return False
+        return _segments(path) is not None
 
     def restrict(self, scope: str, rule: Visibility) -> None:
         restriction.keep(scope, rule, self.workspace_as_seen_by_outsiders())
@@ -171,12 +190,27 @@ class MlflowHost:
     def add_ready_database(self, app: Any, name: str, database: Any) -> None:
         app.extensions.setdefault("wsauth.ready_databases", {})[name] = database
 
+    def _all(self, query) -> list:
+        from mlflow.server.handlers import _get_tracking_store
+
+        with _get_tracking_store().ManagedSessionMaker() as session:
+            return list(session.execute(query).all())
+
     def _first(self, query):
         from mlflow.server.handlers import _get_tracking_store
 
         with _get_tracking_store().ManagedSessionMaker() as session:
             return session.execute(query).first()
 
+
+
+def _segments(path: str) -> list[str] | None:
+    """A proxy path's folders and file; None for one MLflow would refuse or read otherwise than
+    its text says ('..', '.', backslashes, NUL)."""
+    if not isinstance(path, str) or "\\" in path or "\x00" in path:
+        return None
+    segments = [segment for segment in path.split("/") if segment]
+    return None if any(segment in (".", "..") for segment in segments) else segments
 
 
 def _agrees_with_path(fields):

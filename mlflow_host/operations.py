@@ -40,6 +40,8 @@ SHARED = frozenset({
     "createModelVersion",
     # workspaces: listed as visible to the user; changed by admins (the audit trail records it)
     "listWorkspaces", "getWorkspace", "createWorkspace", "updateWorkspace", "deleteWorkspace",
+    # the artifact proxy (--artifacts-destination): by the experiment whose folder holds the path
+    "downloadArtifact", "uploadArtifact", "deleteArtifact", "listProxiedArtifacts",
     # the server itself
     "serverInfo",
 })
@@ -61,7 +63,7 @@ NAMED_ENDPOINTS = {
 }
 
 # The artifact proxy's service names its listing as the tracking service names a run's listing:
-# the proxy's operations get the layer's names (none is in SHARED yet: admin-only).
+# the proxy's listing gets the layer's name.
 PROXY_NAMES = {"listArtifacts": "listProxiedArtifacts"}
 
 

@@ -1,6 +1,7 @@
 """What MLflow's handlers would do beyond what a rule of the layer speaks of, checked after the
 layer's hook (which knows the user): where a new model version's files come from, where a new
-experiment's go, which trace a new trace replaces, and which trace tags say where files are.
+experiment's go, which trace a new trace replaces, which trace tags say where files are, and
+which proxied paths a non-admin may name.
 
 The layer's rule for createModelVersion (auth.rules) needs READ on the run of a `runs:/` source
 or of `run_id`, and on the logged model of `model_id`. This module makes sure those fields say
@@ -122,7 +123,27 @@ def _check_tags(tags) -> None:
              "trace's files are.")
 
 
-CHECKS = {"createModelVersion": check, "createExperiment": check_experiment_location,
+def check_proxied_path(fields) -> None:
+    """A non-admin's proxy path must read as its text says, and a listing must be inside one
+    experiment's folder: MLflow's listing of a folder above shows every experiment's folder."""
+    from flask import current_app
+
+    from auth.layer import EXTENSION
+
+    user, host = g.get("auth_user"), current_app.extensions[EXTENSION].host
+    if user is None or user.is_admin:
+        return
+    path = (request.view_args or {}).get("artifact_path", fields.get("path") or "")
+    if not host.artifact_path_allowed(path):
+        raise InvalidParameter(f"Artifact path '{str(path)[:200]}' may not hold '.', '..', backslashes or NUL.")
+    if "artifact_path" not in (request.view_args or {}) and host.experiment_of_artifact_path(path) is None:
+        deny(f"Permission denied: only admins may list '{str(path)[:200]}', which is not inside one "
+             "experiment's artifact folder.")
+
+
+CHECKS = {"downloadArtifact": check_proxied_path, "uploadArtifact": check_proxied_path,
+          "deleteArtifact": check_proxied_path, "listProxiedArtifacts": check_proxied_path,
+          "createModelVersion": check, "createExperiment": check_experiment_location,
           "startTraceV3": check_new_trace, "setTraceTag": check_trace_tag, "setTraceTagV3": check_trace_tag,
           "endTrace": check_ended_trace, "startTrace": check_ended_trace}
 

@@ -46,9 +46,12 @@ class MlflowServer:
         self.log = folder / f"mlflow-{self.port}.log"
         env = {**os.environ, "MLFLOW_AUTH_CONFIG_PATH": str(ini(folder, auth_uri))}
         env.pop("MLFLOW_TRACKING_URI", None)
+        # the artifacts go to a folder the server writes (the client then reads and writes them
+        # itself), or, with "proxied", through MLflow's artifact proxy to --artifacts-destination
+        artifacts = (["--artifacts-destination", str(folder / "proxied")] if "proxied" in args
+                     else ["--default-artifact-root", str(folder / "mlartifacts")])
         command = [MLFLOW, "server", "--app-name", "wsauth", "--host", "127.0.0.1", "--port", str(self.port),
-                   "--backend-store-uri", backend_uri, "--default-artifact-root", str(folder / "mlartifacts"),
-                   *args]
+                   "--backend-store-uri", backend_uri, *artifacts, *(arg for arg in args if arg != "proxied")]
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=env,
                                             start_new_session=True)
