@@ -182,7 +182,17 @@ class MlflowHost:
         return str(max(found, key=lambda row: len(row[1]))[0]) if found else None
 
     def artifact_path_allowed(self, path: str) -> bool:
-        return _segments(path) is not None
+        return self.proxy_path_problem(path) is None
+
+    def proxy_path_problem(self, path: str) -> str | None:
+        """Why MLflow's proxy would refuse a path or read it otherwise than its text says."""
+        segments = _segments(path)
+        if segments is None:
+            return f"Artifact path '{str(path)[:200]}' may not hold '.', '..', backslashes or NUL."
+        here = self.workspace_as_seen_by_outsiders()
+        if self.workspaces_enabled() and segments[:1] == [WORKSPACES_FOLDER] and segments[1:2] != [here]:
+            return f"Artifact path '{str(path)[:200]}' is not in workspace '{here}', the request's."
+        return None
 
     def restrict(self, scope: str, rule: Visibility) -> None:
         restriction.keep(scope, rule, self.workspace_as_seen_by_outsiders())

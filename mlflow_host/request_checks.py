@@ -134,8 +134,8 @@ def check_proxied_path(fields) -> None:
     if user is None or user.is_admin:
         return
     path = (request.view_args or {}).get("artifact_path", fields.get("path") or "")
-    if not host.artifact_path_allowed(path):
-        raise InvalidParameter(f"Artifact path '{str(path)[:200]}' may not hold '.', '..', backslashes or NUL.")
+    if (problem := host.proxy_path_problem(path)) is not None:
+        raise InvalidParameter(problem)
     if "artifact_path" not in (request.view_args or {}) and host.experiment_of_artifact_path(path) is None:
         deny(f"Permission denied: only admins may list '{str(path)[:200]}', which is not inside one "
              "experiment's artifact folder.")

@@ -96,25 +96,42 @@ def launch(folder: Path, tracking_uri: str, ini: Path) -> ServerProcess:
     env = {"MLFLOW_AUTH_CONFIG_PATH": str(ini), "MLFLOW_AUTH_ADMIN_USERNAME": "",
            "MLFLOW_AUTH_ADMIN_PASSWORD": ""}
     server = ServerProcess(args, folder, env)
-    server.folder = folder
+    server.folder, server.host = folder, "wsauth"
+    return server
+
+
+def launch_on_mlflow(folder: Path, tracking_uri: str, ini: Path):
+    """Step 1 on MLflow's own server with wsauth's plugin (issue 12): the same ini, workspaces,
+    one worker and proxied artifacts."""
+    from tests.mlflow_host.conftest import MlflowServer, psycopg
+
+    artifacts = ["--default-artifact-root", "mlflow-artifacts:/", "--artifacts-destination",
+                 str(folder / "mlartifacts")]
+    server = MlflowServer(folder, psycopg(tracking_uri), "", "--enable-workspaces", "--workers", "1", config=ini,
+                          artifacts=artifacts, env={"MLFLOW_AUTH_ADMIN_USERNAME": "", "MLFLOW_AUTH_ADMIN_PASSWORD": ""})
+    server.host = "mlflow"
     return server
 
 
 @contextlib.contextmanager
-def auth_server(kind: str, folder: Path):
-    """A running basic-auth server whose admin is ADMIN; stopped, then its databases dropped."""
+def auth_server(kind: str, folder: Path, host: str = "wsauth"):
+    """A running server with the auth layer whose admin is ADMIN (wsauth's own, or MLflow's with
+    the plugin); stopped, then its databases dropped."""
     with auth_databases(kind, folder) as (tracking_uri, auth_uri):
-        server = launch(folder, tracking_uri, write_ini(folder, auth_uri, ADMIN.password))
+        ini = write_ini(folder, auth_uri, ADMIN.password)
+        server = launch(folder, tracking_uri, ini) if host == "wsauth" else launch_on_mlflow(folder, tracking_uri, ini)
         try:
             yield server
         finally:
             server.stop()
 
 
-@pytest.fixture(scope="module", params=DATABASE_KINDS)
+@pytest.fixture(scope="module", params=[(kind, host) for host in ("wsauth", "mlflow") for kind in DATABASE_KINDS],
+                ids=lambda param: "-".join(param))
 def server(request, tmp_path_factory):
-    """The module's server, one per database kind."""
-    with auth_server(request.param, tmp_path_factory.mktemp(f"auth-e2e-{request.param}")) as process:
+    """The module's server, one per database kind, on each host: the same tests, the same answers."""
+    kind, host = request.param
+    with auth_server(kind, tmp_path_factory.mktemp(f"auth-e2e-{kind}-{host}"), host) as process:
         yield process
 
 
@@ -447,7 +464,9 @@ def test_raw_lists_show_nothing_of_team_a(server, team_a):
     secrets = ("my-experiment", "team-a-model", "team-a-prompt", team_a.run_id)
     for workspace in ("team-a", "team-b"):
         answers = {
-            "experiments/list": call(server, "GET", f"{v2}/experiments/list", BOB, workspace),
+            # (MLflow 3's server has no experiments/list any more; wsauth's keeps it)
+            **({"experiments/list": call(server, "GET", f"{v2}/experiments/list", BOB, workspace)}
+               if server.host == "wsauth" else {}),
             "experiments/search": call(server, "POST", f"{v2}/experiments/search", BOB, workspace,
                                        json={"max_results": 100}),
             "runs/search": call(server, "POST", f"{v2}/runs/search", BOB, workspace,
@@ -533,7 +552,13 @@ def test_existing_and_missing_resources_in_team_a_get_the_identical_403(server, 
 def test_a_workspace_header_does_not_tell_which_workspaces_exist(server, team_a):
     """GET /workspaces/<name> answers bob the same 403 for team-a and for a workspace that does
     not exist (see the test above); naming the workspace in the header must not tell them apart
-    either, or any route becomes an oracle for the other teams' workspace names."""
+    either, or any route becomes an oracle for the other teams' workspace names.
+
+    wsauth's own server only: MLflow's server resolves the header before any plugin runs (under
+    uvicorn, in its ASGI middleware) and answers a missing workspace with its own 404, a known
+    gap written down in docs/mlflow-plugin.md."""
+    if server.host != "wsauth":
+        pytest.xfail("MLflow answers a missing workspace itself, before the layer (docs/mlflow-plugin.md)")
     v2 = "/api/2.0/mlflow"
     requests_ = [
         ("GET", f"{v2}/experiments/get", {"params": {"experiment_id": team_a.experiment_id}}),

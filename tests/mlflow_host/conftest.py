@@ -40,16 +40,19 @@ def psycopg(uri: str) -> str:
 class MlflowServer:
     """`mlflow server --app-name wsauth ...` in a folder of its own, stopped by stop()."""
 
-    def __init__(self, folder: Path, backend_uri: str, auth_uri: str, *args: str):
+    def __init__(self, folder: Path, backend_uri: str, auth_uri: str, *args: str, config: Path | None = None,
+                 artifacts: list[str] | None = None, env: dict[str, str] | None = None):
+        """`config`: a basic_auth.ini of the test's (else one for ADMIN and `auth_uri`);
+        `artifacts`: the server's artifact options (else a folder the clients write, or, with
+        "proxied" among `args`, MLflow's artifact proxy to --artifacts-destination)."""
         self.folder, self.port = folder, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / f"mlflow-{self.port}.log"
-        env = {**os.environ, "MLFLOW_AUTH_CONFIG_PATH": str(ini(folder, auth_uri))}
+        env = {**os.environ, "MLFLOW_AUTH_CONFIG_PATH": str(config or ini(folder, auth_uri)), **(env or {})}
         env.pop("MLFLOW_TRACKING_URI", None)
-        # the artifacts go to a folder the server writes (the client then reads and writes them
-        # itself), or, with "proxied", through MLflow's artifact proxy to --artifacts-destination
-        artifacts = (["--artifacts-destination", str(folder / "proxied")] if "proxied" in args
-                     else ["--default-artifact-root", str(folder / "mlartifacts")])
+        if artifacts is None:
+            artifacts = (["--artifacts-destination", str(folder / "proxied")] if "proxied" in args
+                         else ["--default-artifact-root", str(folder / "mlartifacts")])
         command = [MLFLOW, "server", "--app-name", "wsauth", "--host", "127.0.0.1", "--port", str(self.port),
                    "--backend-store-uri", backend_uri, *artifacts, *(arg for arg in args if arg != "proxied")]
         with open(self.log, "w") as log:
