@@ -131,6 +131,20 @@ def databases(base: str | None, folder: Path, names: list[str]):
                 admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
+def add_load_options(parser: argparse.ArgumentParser, rounds: int, seconds: float) -> None:
+    """The options of the rounds and their load, shared with mlflow_compare.py."""
+    parser.add_argument("--rounds", type=int, default=rounds, help="rounds per server, alternating servers")
+    parser.add_argument("--seconds", type=float, default=seconds, help="measured seconds per round")
+    parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds of load before each round")
+    parser.add_argument("--prime", type=float, default=5,
+                        help="seconds of unmeasured load on each server before the first round")
+    parser.add_argument("--clients", type=int, default=8, help="client processes (the same for every server)")
+    parser.add_argument("--mix", default=",".join(f"{k}={v}" for k, v in DEFAULT_MIX.items()),
+                        help="operation weights (see harness.py)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--setup-threads", type=int, default=4)
+
+
 def options(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -138,16 +152,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of each wsauth server")
     parser.add_argument("--database", help="base URI: postgresql://user:password@host:port/db creates fresh "
                                            "databases beside it [default: SQLite files in a temporary folder]")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per target, alternating targets")
-    parser.add_argument("--seconds", type=float, default=20, help="measured seconds per round")
-    parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds of load before each round")
-    parser.add_argument("--prime", type=float, default=5,
-                        help="seconds of unmeasured load on each target before the first round")
-    parser.add_argument("--clients", type=int, default=8, help="client processes")
-    parser.add_argument("--mix", default=",".join(f"{k}={v}" for k, v in DEFAULT_MIX.items()),
-                        help="operation weights (see harness.py)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--setup-threads", type=int, default=4)
+    add_load_options(parser, rounds=3, seconds=20)
     other = parser.add_argument_group("a third server, started by you (e.g. MLflow 3.11.1)")
     other.add_argument("--other-url", help="its base URL")
     other.add_argument("--other-pid", type=int, help="pid of its root process, for its CPU")

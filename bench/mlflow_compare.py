@@ -32,7 +32,7 @@ import compare
 import harness
 from compare import Target, free_port, wait_healthy
 from rest import basic_auth
-from workload import DEFAULT_MIX, parse_mix
+from workload import parse_mix
 
 MLFLOW = Path(sys.executable).with_name("mlflow")
 ADMIN = "admin"
@@ -138,16 +138,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each server")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds per server, alternating servers")
-    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per round")
-    parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds of load before each round")
-    parser.add_argument("--prime", type=float, default=5,
-                        help="seconds of unmeasured load on each server before the first round")
-    parser.add_argument("--clients", type=int, default=8, help="client processes (the same for every server)")
-    parser.add_argument("--mix", default=",".join(f"{k}={v}" for k, v in DEFAULT_MIX.items()),
-                        help="operation weights (see harness.py)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--setup-threads", type=int, default=4)
+    compare.add_load_options(parser, rounds=2, seconds=10)
     sizes = parser.add_argument_group("population (as harness.py)")
     sizes.add_argument("--workspaces", type=int, default=10)
     sizes.add_argument("--users", type=int, default=50)
