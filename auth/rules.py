@@ -152,6 +152,15 @@ RULES: dict[str, object] = {
     **_needs(READ, ARTIFACT, "downloadArtifact"),
     **_needs(UPDATE, ARTIFACT, "uploadArtifact"),
     **_needs(DELETE, ARTIFACT, "deleteArtifact"),
+    # the AI Gateway's secrets (API keys), model definitions and endpoints: the request's
+    # workspace decides (the seeds' levels; MLflow keeps each in one workspace). Invoking an
+    # endpoint (USE) and budgets and bindings stay admin-only so far.
+    **_needs(READ, WORKSPACE_HERE, "getGatewaySecretInfo", "listGatewaySecretInfos", "getGatewayEndpoint",
+             "listGatewayEndpoints", "getGatewayModelDefinition", "listGatewayModelDefinitions"),
+    **_needs(UPDATE, WORKSPACE_HERE, "createGatewaySecret", "updateGatewaySecret", "createGatewayEndpoint",
+             "updateGatewayEndpoint", "createGatewayModelDefinition", "updateGatewayModelDefinition",
+             "attachModelToEndpoint", "detachModelFromEndpoint", "setGatewayEndpointTag", "deleteGatewayEndpointTag"),
+    **_needs(DELETE, WORKSPACE_HERE, "deleteGatewaySecret", "deleteGatewayEndpoint", "deleteGatewayModelDefinition"),
     # workspaces
     "listWorkspaces": FILTERED_WORKSPACES,
     "getWorkspace": VISIBLE_WORKSPACE,

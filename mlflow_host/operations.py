@@ -42,6 +42,13 @@ SHARED = frozenset({
     "listWorkspaces", "getWorkspace", "createWorkspace", "updateWorkspace", "deleteWorkspace",
     # the artifact proxy (--artifacts-destination): by the experiment whose folder holds the path
     "downloadArtifact", "uploadArtifact", "deleteArtifact", "listProxiedArtifacts",
+    # the AI Gateway's secrets, model definitions and endpoints: MLflow keeps each in one
+    # workspace and finds it only there, so the request's workspace decides
+    "getGatewaySecretInfo", "listGatewaySecretInfos", "getGatewayEndpoint", "listGatewayEndpoints",
+    "getGatewayModelDefinition", "listGatewayModelDefinitions", "createGatewaySecret", "updateGatewaySecret",
+    "createGatewayEndpoint", "updateGatewayEndpoint", "createGatewayModelDefinition", "updateGatewayModelDefinition",
+    "attachModelToEndpoint", "detachModelFromEndpoint", "setGatewayEndpointTag", "deleteGatewayEndpointTag",
+    "deleteGatewaySecret", "deleteGatewayEndpoint", "deleteGatewayModelDefinition",
     # the server itself
     "serverInfo",
 })

@@ -137,7 +137,7 @@ def test_another_workspace_stays_out_of_reach(mlflow_server):
     ("POST", "/graphql", {"query": "{ mlflowSomethingNew { x } }"}),  # a field graphql_parts does not know
     ("GET", "/model-versions/get-artifact", None),
     ("POST", "/api/2.0/mlflow/webhooks", {}),
-    ("GET", "/api/3.0/mlflow/gateway/endpoints/list", None),
+    ("GET", "/api/3.0/mlflow/gateway/budgets/list", None),
     ("POST", "/v1/traces", {}),  # served by FastAPI itself
 ])
 def test_a_route_without_a_rule_is_for_admins_only(mlflow_server, method, path, body):
