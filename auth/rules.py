@@ -133,10 +133,16 @@ RULES: dict[str, object] = {
              "createAssessment", "updateAssessment", "deleteAssessment"),
     **_needs(DELETE, EXPERIMENT, "deleteTraces", "deleteTracesV3"),
     "searchTraces": FILTERED_EXPERIMENTS, "searchTracesV3": FILTERED_EXPERIMENTS,
+    # scorers: their experiment's permission; the online configs of scorers a read of each
+    # scorer's experiment; the datasets logged to experiments a read of each experiment named
+    **_needs(UPDATE, EXPERIMENT, "registerScorer", "setOnlineScoringConfig"),
+    **_needs(READ, EXPERIMENT, "listScorers", "listScorerVersions", "getScorer"),
+    **_needs(DELETE, EXPERIMENT, "deleteScorer"),
+    "getOnlineScoringConfigs": COMPOSITE, "searchDatasets": COMPOSITE,
     # registered models and prompts
     "createRegisteredModel": Requirement(UPDATE, WORKSPACE_HERE, creates=True),
     **_needs(READ, MODEL, "getRegisteredModel", "getLatestVersions", "getModelVersionByAlias",
-             "getModelVersion", "getModelVersionDownloadUri"),
+             "getModelVersion", "getModelVersionDownloadUri", "getModelVersionArtifact"),
     **_needs(UPDATE, MODEL, "renameRegisteredModel", "updateRegisteredModel", "setRegisteredModelTag",
              "deleteRegisteredModelTag", "setRegisteredModelAlias",
              "updateModelVersion", "transitionModelVersionStage", "setModelVersionTag",

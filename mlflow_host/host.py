@@ -25,7 +25,12 @@ CHILDREN = ("run", "logged_model", "trace")  # kinds that live under an experime
 PROXY_OPERATIONS = ("downloadArtifact", "uploadArtifact", "deleteArtifact", "listProxiedArtifacts")
 PROXY_SCHEME, WORKSPACES_FOLDER = "mlflow-artifacts:/", "workspaces"
 NUMBER_LISTS = ("experiment_ids",)  # lists of experiment ids: 400 for one that is no number
-BULK_READS = {"getMetricHistoryBulkInterval": "run_ids", "getMetricHistoryBulk": "run_id"}  # -> its runs' field
+# Operations that read several resources at once: -> (the list field, the operation each item
+# amounts to, its field there, the most items MLflow takes)
+BULK_READS = {"getMetricHistoryBulkInterval": ("run_ids", "getRun", "run_id", 100),
+              "getMetricHistoryBulk": ("run_id", "getRun", "run_id", 100),
+              "searchDatasets": ("experiment_ids", "getExperiment", "experiment_id", 20)}
+MAX_SCORER_IDS = 1000
 HEADER = "X-MLflow-Workspace"
 
 
@@ -51,12 +56,32 @@ class MlflowHost:
         operation = self.operation()
         if operation == "graphql":
             return graphql_parts.parts(request.get_json(force=True, silent=True))
-        if operation in BULK_READS:  # the metric histories of several runs: a read of each run
-            fields, name = self.request_fields(), BULK_READS[operation]
-            runs = fields.getlist(name) if hasattr(fields, "getlist") else fields.get(name)
-            return [("getRun", {"run_id": run}) for run in (runs if isinstance(runs, list) else [runs])
-                    if run is not None]
+        if operation in BULK_READS:  # several runs or experiments: a read of each
+            name, part, field, most = BULK_READS[operation]
+            return [(part, {field: key}) for key in self._listed(name, most)]
+        if operation == "getOnlineScoringConfigs":  # a read of each scorer's experiment
+            return [("getExperiment", {"experiment_id": experiment})
+                    for experiment in self._experiments_of_scorers(self._listed("scorer_ids", MAX_SCORER_IDS))]
         return [(None, {})]
+
+    def _listed(self, name: str, most: int) -> list:
+        """The items of a list field of the request (repeated query arguments or a JSON list);
+        400 past `most`, before any of them is looked up."""
+        fields = self.request_fields()
+        found = fields.getlist(name) if hasattr(fields, "getlist") else fields.get(name)
+        found = [item for item in (found if isinstance(found, list) else [found]) if item is not None]
+        if len(found) > most:
+            raise InvalidParameter(f"'{name}' lists {len(found)} items; send at most {most} per request.")
+        return found
+
+    def _experiments_of_scorers(self, scorer_ids: list) -> list[str]:
+        from mlflow.store.tracking.dbmodels.models import SqlScorer
+
+        keys = [key for key in scorer_ids if isinstance(key, str)]
+        if len(keys) != len(scorer_ids):
+            raise InvalidParameter("'scorer_ids' must list scorer ids (strings).")
+        found = self._all(select(SqlScorer.experiment_id).where(SqlScorer.scorer_id.in_(keys)).distinct())
+        return sorted(str(row[0]) for row in found)
 
     def request_fields(self) -> Any:
         operation = self.operation()

@@ -30,6 +30,9 @@ SHARED = frozenset({
     "startTraceV3", "startTrace", "endTrace", "getTraceInfoV3", "getTraceInfo", "getTrace", "setTraceTag",
     "setTraceTagV3", "deleteTraceTag", "deleteTraceTagV3", "deleteTraces", "deleteTracesV3", "searchTraces",
     "searchTracesV3", "createAssessment", "updateAssessment", "deleteAssessment", "GetAssessment",
+    # scorers of an experiment (the LLM judges of its traces), by the experiment they belong to,
+    # and the datasets logged to experiments (a read of every experiment listed)
+    "registerScorer", "listScorers", "listScorerVersions", "getScorer", "deleteScorer", "searchDatasets",
     # registered models and prompts, by name, and their versions (a version's source is held to
     # what the user may read: mlflow_host/request_checks.py)
     "createRegisteredModel", "getRegisteredModel", "renameRegisteredModel", "updateRegisteredModel",
@@ -64,6 +67,10 @@ NAMED_ENDPOINTS = {
     "serve_artifacts": "getRunArtifact",  # /get-artifact?run_id=...&path=...
     "serve_get_trace_artifact": "getTraceArtifact",  # ?request_id=...
     "serve_get_logged_model_artifact": "getLoggedModelArtifact",  # /logged-models/<model_id>/...
+    "serve_model_version_artifact": "getModelVersionArtifact",  # ?name=...&version=...&path=...
+    "serve_search_datasets": "searchDatasets",  # the UI's datasets of experiments
+    "_get_online_scoring_configs": "getOnlineScoringConfigs",  # ?scorer_ids=...
+    "_upsert_online_scoring_config": "setOnlineScoringConfig",  # {experiment_id, name, ...}
     "_graphql": "graphql",
     "serve_get_metric_history_bulk": "getMetricHistoryBulk",  # ?run_id=...&run_id=...
     "serve_get_metric_history_bulk_interval": "getMetricHistoryBulkInterval",  # the web UI's queries: mlflow_host/graphql_parts.py

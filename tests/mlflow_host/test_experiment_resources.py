@@ -1,0 +1,194 @@
+"""What lives under an experiment on `mlflow server --app-name wsauth`, beyond runs and traces:
+its scorers (the LLM judges of its traces, with their online configs) follow the experiment's
+permission, and the datasets logged to experiments are listed only to who may read every
+experiment asked for; a registered model's artifacts need a read of the model. Tried by the
+workspace's members at every level, by a reader denied the experiment, by a member of another
+workspace and by a user without grants. Real server processes, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.mlflow_host.test_plugin import API, WS, create_experiment, grant_workspace, new_user
+
+V3 = "/api/3.0/mlflow"
+TEAM, ELSEWHERE = "team-judges", "team-judges-b"
+SCORER = "polite"
+
+
+def serialized_scorer(name: str = SCORER, model: str | None = None) -> str:
+    """A scorer as the mlflow client registers it (a built-in LLM judge)."""
+    from mlflow.genai.scorers import Guidelines
+
+    return json.dumps(Guidelines(name=name, guidelines="The answer is polite.", model=model).model_dump())
+
+
+def gateway_endpoint(server, workspace: str) -> str:
+    """An AI Gateway endpoint of the workspace (online scoring needs a judge served by one)."""
+    gateway = f"{V3}/gateway"
+    secret = server.api("POST", f"{gateway}/secrets/create", workspace=workspace, json={
+        "secret_name": "judge-key", "secret_value": {"api_key": "sk-judge"}, "provider": "openai"})
+    model = server.api("POST", f"{gateway}/model-definitions/create", workspace=workspace, json={
+        "name": "judge-model", "secret_id": secret.json()["secret"]["secret_id"], "provider": "openai",
+        "model_name": "gpt-4o"})
+    endpoint = server.api("POST", f"{gateway}/endpoints/create", workspace=workspace, json={
+        "name": "judge", "model_configs": [{"model_definition_id": model.json()["model_definition"]["model_definition_id"],
+                                            "linkage_type": "PRIMARY", "weight": 1.0}]})
+    assert endpoint.status_code == 200, endpoint.text
+    return "gateway:/judge"
+
+
+@pytest.fixture(scope="module")
+def team(mlflow_server):
+    for name in (TEAM, ELSEWHERE):
+        assert mlflow_server.api("POST", WS, json={"name": name}).status_code == 201
+    users = {}
+    for level in ("READ", "EDIT", "MANAGE"):
+        users[level] = new_user(mlflow_server, f"j-{level.lower()}")
+        grant_workspace(mlflow_server, TEAM, users[level], level)
+    users["denied"] = new_user(mlflow_server, "j-denied")
+    grant_workspace(mlflow_server, TEAM, users["denied"], "READ")
+    users["neighbour"] = new_user(mlflow_server, "j-neighbour")
+    grant_workspace(mlflow_server, ELSEWHERE, users["neighbour"], "MANAGE")
+    users["stranger"] = new_user(mlflow_server, "j-stranger")
+    experiment = create_experiment(mlflow_server, "judged", workspace=TEAM)  # the editor holds EDIT on it
+    other = create_experiment(mlflow_server, "judged-too", workspace=TEAM)
+    reply = mlflow_server.api("POST", f"{API}/experiments/permissions/create", workspace=TEAM,
+                              json={"experiment_id": experiment, "username": users["denied"],
+                                    "permission": "NO_PERMISSIONS"})
+    assert reply.status_code == 200, reply.text
+    return users, experiment, other
+
+
+def scorers(server, user, method, path, workspace=TEAM, **fields):
+    arguments = {"params": fields} if method == "GET" else {"json": fields}
+    return server.api(method, f"{V3}/scorers/{path}", user, workspace=workspace, **arguments)
+
+
+def outsiders(users):
+    """Who may not see the experiment, and the workspace they would ask in."""
+    return [(users["denied"], TEAM), (users["neighbour"], TEAM), (users["neighbour"], ELSEWHERE),
+            (users["stranger"], TEAM)]
+
+
+def test_scorers_follow_their_experiments_permission(mlflow_server, team):
+    users, experiment, _ = team
+    reader, editor, manager = users["READ"], users["EDIT"], users["MANAGE"]
+    refused = scorers(mlflow_server, reader, "POST", "register", experiment_id=experiment, name=SCORER,
+                      serialized_scorer=serialized_scorer())
+    assert refused.status_code == 403 and "update" in refused.json()["message"], refused.text
+    made = scorers(mlflow_server, editor, "POST", "register", experiment_id=experiment, name=SCORER,
+                   serialized_scorer=serialized_scorer())
+    assert made.status_code == 200, made.text
+    for who in (reader, editor, manager):
+        listed = scorers(mlflow_server, who, "GET", "list", experiment_id=experiment)
+        assert listed.status_code == 200 and SCORER in listed.text
+        for path in ("get", "versions"):
+            assert scorers(mlflow_server, who, "GET", path, experiment_id=experiment, name=SCORER).status_code == 200
+    for who, workspace in outsiders(users):
+        for path in ("list", "get", "versions"):
+            reply = scorers(mlflow_server, who, "GET", path, workspace, experiment_id=experiment, name=SCORER)
+            assert reply.status_code in (403, 404) and SCORER not in reply.text, (who, path, reply.text)
+        reply = scorers(mlflow_server, who, "POST", "register", workspace, experiment_id=experiment,
+                        name="planted", serialized_scorer=serialized_scorer("planted"))
+        assert reply.status_code in (403, 404) and "flavors" not in reply.text, reply.text
+        reply = scorers(mlflow_server, who, "DELETE", "delete", workspace, experiment_id=experiment, name=SCORER)
+        assert reply.status_code in (403, 404) and "flavors" not in reply.text, reply.text
+    assert scorers(mlflow_server, editor, "DELETE", "delete", experiment_id=experiment,
+                   name=SCORER).status_code == 403  # deleting takes MANAGE, as for runs
+    assert "planted" not in scorers(mlflow_server, editor, "GET", "list", experiment_id=experiment).text
+    assert scorers(mlflow_server, manager, "DELETE", "delete", experiment_id=experiment,
+                   name=SCORER).status_code == 200
+    assert SCORER not in scorers(mlflow_server, editor, "GET", "list", experiment_id=experiment).text
+
+
+def test_online_configs_are_read_by_their_scorers_experiments(mlflow_server, team):
+    users, experiment, other = team
+    judge = gateway_endpoint(mlflow_server, TEAM)
+    ids = {}
+    for each, name in ((experiment, "judge-a"), (other, "judge-b")):
+        made = scorers(mlflow_server, users["EDIT"], "POST", "register", experiment_id=each, name=name,
+                       serialized_scorer=serialized_scorer(name, judge))
+        assert made.status_code == 200, made.text
+        ids[each] = made.json()["scorer_id"]
+    # a config is set by who may change the experiment
+    for who in (users["denied"], users["READ"]):
+        reply = scorers(mlflow_server, who, "PUT", "online-config", experiment_id=other, name="judge-b",
+                        sample_rate=0.5)
+        assert reply.status_code == 403, reply.text
+    for each, name in ((experiment, "judge-a"), (other, "judge-b")):
+        reply = scorers(mlflow_server, users["EDIT"], "PUT", "online-config", experiment_id=each, name=name,
+                        sample_rate=0.5)
+        assert reply.status_code == 200, reply.text
+    denied = users["denied"]  # reads `other`, not `experiment`
+    mine = scorers(mlflow_server, denied, "GET", "online-configs", scorer_ids=[ids[other]])
+    assert mine.status_code == 200 and [config["scorer_id"] for config in mine.json()["configs"]] == [ids[other]]
+    for asked in ([ids[experiment]], [ids[other], ids[experiment]]):
+        reply = scorers(mlflow_server, denied, "GET", "online-configs", scorer_ids=asked)
+        assert reply.status_code == 403 and ids[experiment] not in reply.text, reply.text
+    for who, workspace in outsiders(users)[1:]:
+        reply = scorers(mlflow_server, who, "GET", "online-configs", workspace, scorer_ids=[ids[other]])
+        # another workspace's scorer is missing there (MLflow finds configs in the request's workspace only)
+        assert (reply.status_code == 403 or reply.json() == {"configs": []}) and ids[other] not in reply.text, reply.text
+    unknown = scorers(mlflow_server, denied, "GET", "online-configs", scorer_ids=["no-such-scorer"])
+    assert unknown.status_code == 200 and unknown.json() == {"configs": []}
+    too_many = scorers(mlflow_server, denied, "GET", "online-configs", scorer_ids=[str(n) for n in range(1001)])
+    assert too_many.status_code == 400 and "at most 1000" in too_many.json()["message"]
+
+
+def log_dataset(server, user, experiment) -> None:
+    run = server.api("POST", f"{API}/runs/create", user, workspace=TEAM, json={"experiment_id": experiment})
+    assert run.status_code == 200, run.text
+    dataset = {"name": f"rows-{experiment}", "digest": "d1", "source_type": "local", "source": "{}"}
+    reply = server.api("POST", f"{API}/runs/log-inputs", user, workspace=TEAM,
+                       json={"run_id": run.json()["run"]["info"]["run_id"], "datasets": [{"dataset": dataset}]})
+    assert reply.status_code == 200, reply.text
+
+
+def test_datasets_of_experiments_need_a_read_of_every_experiment(mlflow_server, team):
+    users, experiment, other = team
+    for each in (experiment, other):
+        log_dataset(mlflow_server, users["EDIT"], each)
+
+    def search(user, ids, workspace=TEAM):
+        return mlflow_server.api("POST", "/ajax-api/2.0/mlflow/experiments/search-datasets", user,
+                                 workspace=workspace, json={"experiment_ids": ids})
+
+    listed = search(users["READ"], [experiment, other])
+    assert listed.status_code == 200 and {f"rows-{experiment}", f"rows-{other}"} <= set(
+        summary["name"] for summary in listed.json()["dataset_summaries"])
+    assert f"rows-{other}" in search(users["denied"], [other]).text
+    for ids in ([experiment], [other, experiment]):
+        reply = search(users["denied"], ids)
+        assert reply.status_code == 403 and "rows-" not in reply.text, reply.text
+    for who, workspace in outsiders(users)[1:]:
+        reply = search(who, [other], workspace)  # from another workspace, MLflow finds none there
+        assert (reply.status_code in (403, 404) or reply.json() == {}) and "rows-" not in reply.text, reply.text
+    assert search(users["READ"], ["1; DROP"]).status_code == 400
+    too_many = search(users["READ"], [other] * 21)
+    assert too_many.status_code == 400 and "at most 20" in too_many.json()["message"]
+
+
+def test_a_model_versions_artifacts_need_a_read_of_the_model(mlflow_server, team):
+    users, experiment, _ = team
+    editor = users["EDIT"]
+    run = mlflow_server.api("POST", f"{API}/runs/create", editor, workspace=TEAM, json={"experiment_id": experiment})
+    run_id, root = run.json()["run"]["info"]["run_id"], run.json()["run"]["info"]["artifact_uri"]
+    assert root.startswith("/") or root.startswith("file://"), root  # the server's local folder
+    model_file = Path(root.removeprefix("file://")) / "model" / "MLmodel"
+    model_file.parent.mkdir(parents=True)
+    model_file.write_text("flavors: {}\n")
+    assert mlflow_server.api("POST", f"{API}/registered-models/create", editor, workspace=TEAM,
+                             json={"name": "judged-model"}).status_code == 200
+    version = mlflow_server.api("POST", f"{API}/model-versions/create", editor, workspace=TEAM,
+                                json={"name": "judged-model", "source": f"runs:/{run_id}/model", "run_id": run_id})
+    assert version.status_code == 200, version.text
+    query = {"name": "judged-model", "version": "1", "path": "MLmodel"}
+    reply = mlflow_server.api("GET", "/model-versions/get-artifact", users["READ"], workspace=TEAM, params=query)
+    assert reply.status_code == 200 and reply.text == "flavors: {}\n", reply.text
+    for who, workspace in [(users["neighbour"], TEAM), (users["neighbour"], ELSEWHERE), (users["stranger"], TEAM)]:
+        reply = mlflow_server.api("GET", "/model-versions/get-artifact", who, workspace=workspace, params=query)
+        assert reply.status_code in (403, 404) and "flavors" not in reply.text, reply.text
