@@ -25,6 +25,14 @@ def before_request():
     """Authorize the request before any handler runs (fail closed)."""
     if request.routing_exception is not None:
         return None  # no such route: the host answers 404 / 405
+    return authorize()
+
+
+def authorize():
+    """Authorize the current request by the rule of the operation the host names for it: None
+    to let it through, a custom authentication function's own answer, or an ApiError (401 / 403
+    / 404 / 400). A host that serves routes outside Flask's (MLflow's FastAPI routes) calls this
+    in a request context of its own."""
     layer = _layer()
     rule = rules.rule_for(layer.host.operation())
     if rule == rules.PUBLIC:

@@ -21,7 +21,8 @@ from auth import kinds
 from auth.kinds import Kind
 from auth.permissions import Capability
 
-READ, UPDATE, DELETE, MANAGE = Capability.READ, Capability.UPDATE, Capability.DELETE, Capability.MANAGE
+READ, USE, UPDATE = Capability.READ, Capability.USE, Capability.UPDATE
+DELETE, MANAGE = Capability.DELETE, Capability.MANAGE
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ RULES: dict[str, object] = {
     "searchLoggedModels": FILTERED_EXPERIMENTS,
     # traces and their assessments: their experiment's permission
     **_needs(UPDATE, NEW_TRACE_EXPERIMENT, "startTraceV3"),
+    **_needs(UPDATE, EXPERIMENT, "exportOtlpTraces"),  # OTLP ingest: the experiment its header names
     **_needs(UPDATE, EXPERIMENT, "startTrace"),
     **_needs(READ, TRACE, "getTraceInfoV3", "getTraceInfo", "getTrace", "GetAssessment"),
     **_needs(READ, TRACE_FILES, "getTraceArtifact"),
@@ -133,6 +135,7 @@ RULES: dict[str, object] = {
              "createAssessment", "updateAssessment", "deleteAssessment"),
     **_needs(DELETE, EXPERIMENT, "deleteTraces", "deleteTracesV3"),
     "searchTraces": FILTERED_EXPERIMENTS, "searchTracesV3": FILTERED_EXPERIMENTS,
+    "batchGetTraces": COMPOSITE, "batchGetTraceInfos": COMPOSITE,  # a read of every trace named
     # scorers: their experiment's permission; the online configs of scorers a read of each
     # scorer's experiment; the datasets logged to experiments a read of each experiment named
     **_needs(UPDATE, EXPERIMENT, "registerScorer", "setOnlineScoringConfig"),
@@ -159,8 +162,9 @@ RULES: dict[str, object] = {
     **_needs(UPDATE, ARTIFACT, "uploadArtifact"),
     **_needs(DELETE, ARTIFACT, "deleteArtifact"),
     # the AI Gateway's secrets (API keys), model definitions and endpoints: the request's
-    # workspace decides (the seeds' levels; MLflow keeps each in one workspace). Invoking an
-    # endpoint (USE) and budgets and bindings stay admin-only so far.
+    # workspace decides (the seeds' levels; MLflow keeps each in one workspace), and invoking an
+    # endpoint of the workspace takes USE. Budgets and bindings stay admin-only so far.
+    "invokeGatewayEndpoint": Requirement(USE, WORKSPACE_HERE),
     **_needs(READ, WORKSPACE_HERE, "getGatewaySecretInfo", "listGatewaySecretInfos", "getGatewayEndpoint",
              "listGatewayEndpoints", "getGatewayModelDefinition", "listGatewayModelDefinitions"),
     **_needs(UPDATE, WORKSPACE_HERE, "createGatewaySecret", "updateGatewaySecret", "createGatewayEndpoint",

@@ -1,68 +1,154 @@
-"""Under uvicorn MLflow serves some routes through FastAPI itself (the AI Gateway, OTLP
-ingest, jobs, the assistant), beside its Flask app. Those routes have no rule of the auth layer
-yet, so they are admin-only: this middleware signs the caller in through the layer (the same
-credentials, caches, lockouts) and refuses anyone else before FastAPI answers."""
+"""Under uvicorn MLflow serves some routes through FastAPI itself (the AI Gateway's invocations,
+OTLP trace ingest, jobs, the assistant), beside its Flask app. This middleware authorizes each
+such request through the auth layer before FastAPI answers: the same credentials, caches,
+lockouts, rules (by the operation mlflow_host/operations.py names the route) and audit trail, in
+a Flask request context built from the request. A route it does not name is admin-only."""
 
 from __future__ import annotations
 
 import json
 
-from flask import Flask
+from flask import Flask, g
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match, Mount
 
+from auth import hook
 from auth.layer import current_layer
+from mlflow_host import otlp, request_checks
+from mlflow_host.host import NATIVE_FIELDS, NATIVE_OPERATION
+from mlflow_host.operations import native_name
 from tracking import hostkit
 
 
 def guarded_fastapi_app(flask_app: Flask):
-    """MLflow's FastAPI app around the Flask app, with FastAPI's own routes admin-only."""
+    """MLflow's FastAPI app around the Flask app, with FastAPI's own routes authorized."""
     from mlflow.server.fastapi_app import create_fastapi_app
 
     fastapi_app = create_fastapi_app(flask_app)
-    fastapi_app.add_middleware(AdminOnlyNativeRoutes, flask_app=flask_app, router=fastapi_app.router)
+    fastapi_app.add_middleware(GuardedNativeRoutes, flask_app=flask_app, router=fastapi_app.router)
     return fastapi_app
 
 
-class AdminOnlyNativeRoutes:
+class GuardedNativeRoutes:
     """ASGI middleware: a request that a FastAPI route (not the mounted Flask app) would serve
-    must come from a signed-in admin."""
+    passes the rule of its operation first."""
 
     def __init__(self, app, flask_app: Flask, router):
         self.app, self.flask_app, self.router = app, flask_app, router
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and self._native(scope):
-            refusal = await run_in_threadpool(self._refusal, scope)
-            if refusal is not None:
-                status, body, headers = refusal
-                await send({"type": "http.response.start", "status": status,
-                            "headers": [(b"content-type", b"application/json"),
-                                        *[(k.lower().encode(), v.encode()) for k, v in headers.items()]]})
-                await send({"type": "http.response.body", "body": body})
+        route = self._native(scope) if scope["type"] == "http" else None
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        operation, body = native_name(getattr(route, "path", "") or ""), b""
+        if operation == "exportOtlpTraces":  # its trace ids are checked: read it, then hand it on
+            body = await _body(receive, otlp.MAX_BYTES)
+            if body is None:
+                await _answer(send, *_error(hostkit.InvalidParameter(
+                    f"The body is larger than {otlp.MAX_BYTES} bytes, the largest OTLP export taken; "
+                    "send fewer spans at once.")))
                 return
+            receive = _replaying(body, receive)
+        refusal = await run_in_threadpool(self._refusal, scope, operation, body)
+        if refusal is not None:
+            await _answer(send, *refusal)
+            return
         await self.app(scope, receive, send)
 
-    def _native(self, scope) -> bool:
-        for route in self.router.routes:
-            if isinstance(route, Mount):
-                continue
-            match, _ = route.matches(scope)
-            if match is not Match.NONE:
-                return True
-        return False
+    def _native(self, scope):
+        """The FastAPI route (not the mounted Flask app) that would serve the request, if any."""
+        return _matching(self.router.routes, scope)
 
-    def _refusal(self, scope):
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    def _refusal(self, scope, operation: str | None, body: bytes):
+        headers = _headers(scope)
+        fields = {"experiment_id": headers.get(otlp.EXPERIMENT_HEADER)} if operation == "exportOtlpTraces" else {}
         client = (scope.get("client") or ("", 0))[0]
-        with self.flask_app.test_request_context(scope["path"], method=scope["method"], headers=headers,
-                                                 environ_base={"REMOTE_ADDR": client}):
+        with self.flask_app.test_request_context(
+                scope["path"], method=scope["method"], headers=headers,
+                query_string=scope.get("query_string", b""),
+                environ_base={"REMOTE_ADDR": client, NATIVE_OPERATION: operation, NATIVE_FIELDS: fields}):
             try:
-                user = current_layer().authenticate()
-                if not getattr(user, "is_admin", False):
-                    raise hostkit.PermissionDenied(
-                        f"{scope['method']} {scope['path']} is for admins only on this server.")
+                answer = hook.authorize()
+                if answer is not None:  # a custom authentication function answered itself
+                    return answer.status_code, answer.get_data(), dict(answer.headers)
+                user = g.get("auth_user")
+                if operation == "exportOtlpTraces" and user is not None and not user.is_admin:
+                    request_checks.check_otlp_export(fields["experiment_id"],
+                                                     otlp.trace_ids(body, headers.get("content-encoding")))
             except hostkit.ApiError as exc:
-                body = json.dumps({"error_code": exc.error_code, "message": exc.message}).encode()
-                return exc.status, body, dict(getattr(exc, "headers", {}))
+                if exc.status == 403:
+                    current_layer().audit.record("request.denied", f"{scope['method']} {scope['path']}"[:512],
+                                                 "denied", reason=g.get("auth_denial") or exc.message)
+                return _error(exc)
         return None
+
+
+def _matching(routes, scope):
+    for route in routes:
+        if isinstance(route, Mount):
+            continue
+        included = getattr(route, "original_router", None)  # an included router, as FastAPI keeps it
+        if included is not None and (found := _matching(included.routes, scope)) is not None:
+            return found
+        match, _ = route.matches(scope)  # an included router matching otherwise: admin-only
+        if match is not Match.NONE:
+            return route
+    return None
+
+
+def _headers(scope) -> dict[str, str]:
+    """The request's headers as FastAPI reads them: the first of each name; a name spelt with
+    '_' is left out (Flask would read X_MLflow_Workspace as X-MLflow-Workspace, FastAPI not)."""
+    found: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1").lower()
+        if "_" not in name and name not in found:
+            found[name] = raw_value.decode("latin-1")
+    return found
+
+
+async def _body(receive, most: int) -> bytes | None:
+    """The whole request body, or None past `most` bytes."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > most:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replaying(body: bytes, original):
+    """A receive() that hands the body read already to the app, then the server's own messages
+    (a disconnect)."""
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await original()
+
+    return receive
+
+
+def _error(exc: hostkit.ApiError):
+    body = json.dumps({"error_code": exc.error_code, "message": exc.message}).encode()
+    return exc.status, body, dict(getattr(exc, "headers", {}))
+
+
+async def _answer(send, status: int, body: bytes, headers: dict[str, str]) -> None:
+    kept = {k.lower(): str(v) for k, v in headers.items() if k.lower() != "content-length"}
+    kept.setdefault("content-type", "application/json")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-length", str(len(body)).encode()),
+                            *[(k.encode("latin-1"), v.encode("latin-1")) for k, v in kept.items()]]})
+    await send({"type": "http.response.body", "body": body})

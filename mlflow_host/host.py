@@ -29,9 +29,15 @@ NUMBER_LISTS = ("experiment_ids",)  # lists of experiment ids: 400 for one that 
 # amounts to, its field there, the most items MLflow takes)
 BULK_READS = {"getMetricHistoryBulkInterval": ("run_ids", "getRun", "run_id", 100),
               "getMetricHistoryBulk": ("run_id", "getRun", "run_id", 100),
-              "searchDatasets": ("experiment_ids", "getExperiment", "experiment_id", 20)}
+              "searchDatasets": ("experiment_ids", "getExperiment", "experiment_id", 20),
+              "batchGetTraces": ("trace_ids", "getTraceInfoV3", "trace_id", 1000),
+              "batchGetTraceInfos": ("trace_ids", "getTraceInfoV3", "trace_id", 1000)}
 MAX_SCORER_IDS = 1000
 HEADER = "X-MLflow-Workspace"
+# A request of a route MLflow's FastAPI app serves itself is authorized in a Flask request
+# context of its own (mlflow_host/asgi.py), whose environ names its operation and fields (no
+# client can set an environ key without the HTTP_ prefix).
+NATIVE_OPERATION, NATIVE_FIELDS = "wsauth.native_operation", "wsauth.native_fields"
 
 
 class MlflowHost:
@@ -48,6 +54,8 @@ class MlflowHost:
     # the request -------------------------------------------------------------------------------
 
     def operation(self) -> str | None:
+        if NATIVE_OPERATION in request.environ:
+            return request.environ[NATIVE_OPERATION]
         if request.url_rule is None:
             return None
         return self.operations.name(request.endpoint, request.url_rule.rule, request.method)
@@ -84,6 +92,8 @@ class MlflowHost:
         return sorted(str(row[0]) for row in found)
 
     def request_fields(self) -> Any:
+        if NATIVE_FIELDS in request.environ:
+            return request.environ[NATIVE_FIELDS]
         operation = self.operation()
         if operation == "graphql":
             return {}  # read as the operations it asks for (operation_parts), not as protobuf fields
@@ -172,6 +182,17 @@ class MlflowHost:
             raise ValueError(f"unknown resource kind {kind}")
         found = self._first(query)
         return (found[0] or DEFAULT_WORKSPACE, str(found[1])) if found else None
+
+    def experiments_of_traces(self, trace_ids: list[str]) -> dict[str, str]:
+        """The experiment of each of these traces that exists, wherever it lives."""
+        from mlflow.store.tracking.dbmodels.models import SqlTraceInfo
+
+        found = {}
+        for start in range(0, len(trace_ids), 500):  # bound the statement, whatever the export holds
+            found.update((row[0], str(row[1])) for row in self._all(select(
+                SqlTraceInfo.request_id, SqlTraceInfo.experiment_id).where(
+                SqlTraceInfo.request_id.in_(trace_ids[start:start + 500]))))
+        return found
 
     def experiment_id_by_name(self, workspace: str, name: str) -> str | None:
         from mlflow.store.tracking.dbmodels.models import SqlExperiment

@@ -29,7 +29,7 @@ SHARED = frozenset({
     # traces, by id (their experiment decides), their assessments, and their searches
     "startTraceV3", "startTrace", "endTrace", "getTraceInfoV3", "getTraceInfo", "getTrace", "setTraceTag",
     "setTraceTagV3", "deleteTraceTag", "deleteTraceTagV3", "deleteTraces", "deleteTracesV3", "searchTraces",
-    "searchTracesV3", "createAssessment", "updateAssessment", "deleteAssessment", "GetAssessment",
+    "searchTracesV3", "batchGetTraces", "batchGetTraceInfos", "createAssessment", "updateAssessment", "deleteAssessment", "GetAssessment",
     # scorers of an experiment (the LLM judges of its traces), by the experiment they belong to,
     # and the datasets logged to experiments (a read of every experiment listed)
     "registerScorer", "listScorers", "listScorerVersions", "getScorer", "deleteScorer", "searchDatasets",
@@ -75,6 +75,21 @@ NAMED_ENDPOINTS = {
     "serve_get_metric_history_bulk": "getMetricHistoryBulk",  # ?run_id=...&run_id=...
     "serve_get_metric_history_bulk_interval": "getMetricHistoryBulkInterval",  # the web UI's queries: mlflow_host/graphql_parts.py
 }
+
+# Routes MLflow's FastAPI app serves itself (under uvicorn), by their path template: the AI
+# Gateway's invocation routes (an endpoint in the request's workspace, named in the path or the
+# body's "model") and OTLP trace ingest (the experiment in the x-mlflow-experiment-id header).
+GATEWAY_INVOCATIONS = "/gateway/"
+OTLP_TRACES = "/v1/traces"
+NATIVE = frozenset({"invokeGatewayEndpoint", "exportOtlpTraces"})
+
+
+def native_name(path_template: str) -> str | None:
+    """The operation a route of MLflow's FastAPI app serves; None (admin-only) for any other."""
+    if path_template.startswith(GATEWAY_INVOCATIONS):
+        return "invokeGatewayEndpoint"
+    return "exportOtlpTraces" if path_template == OTLP_TRACES else None
+
 
 # The artifact proxy's service names its listing as the tracking service names a run's listing:
 # the proxy's listing gets the layer's name.

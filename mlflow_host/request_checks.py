@@ -106,6 +106,24 @@ def check_new_trace(fields) -> None:
         raise InvalidParameter(f"Trace '{trace_id[:60]}' already exists; a new trace needs a new trace_id.")
 
 
+def check_otlp_export(experiment: str | None, trace_ids: list[str]) -> None:
+    """OTLP ingest adds spans to an existing trace of the same id wherever it lives: a
+    non-admin's export may name new traces and traces of its own experiment only."""
+    from flask import current_app
+
+    from auth.layer import EXTENSION
+    from mlflow_host.host import experiment_number
+
+    if not isinstance(experiment, str) or str(experiment_number(experiment)) != experiment:
+        raise InvalidParameter("The x-mlflow-experiment-id header must name the experiment by its id, "
+                               "a number written plainly.")
+    held = current_app.extensions[EXTENSION].host.experiments_of_traces(trace_ids)
+    for trace_id, owner in sorted(held.items()):
+        if owner != str(experiment):
+            raise InvalidParameter(f"Trace '{trace_id[:60]}' already exists in another experiment; new "
+                                   "spans go to a new trace or to one of the experiment the header names.")
+
+
 def check_trace_tag(fields) -> None:
     _check_tags({fields.get("key"): fields.get("value")})
 

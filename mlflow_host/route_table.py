@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from auth import rules
-from mlflow_host.operations import OperationTable
+from mlflow_host.operations import OperationTable, native_name
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "mlflow-routes.md"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -76,9 +76,10 @@ def render() -> str:
     for method, path, operation in flask_routes(app):
         lines.append(f"| {method} | `{path}` | {operation or '—'} | {describe(rules.rule_for(operation))} |")
     lines += ["", "## Served by MLflow's FastAPI app itself (under uvicorn)", "",
-              "| method | route | rule |", "|---|---|---|"]
+              "| method | route | operation | rule |", "|---|---|---|---|"]
     for method, path in fastapi_routes(app):
-        lines.append(f"| {method} | `{path}` | admin only |")
+        operation = native_name(path)
+        lines.append(f"| {method} | `{path}` | {operation or '—'} | {describe(rules.rule_for(operation))} |")
     return "\n".join(lines) + "\n"
 
 

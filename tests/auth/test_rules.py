@@ -1,7 +1,7 @@
 """Every route the server serves has a rule; a route without one is admin-only."""
 
 from auth import rules
-from mlflow_host.operations import NAMED_ENDPOINTS, SHARED
+from mlflow_host.operations import NAMED_ENDPOINTS, NATIVE, SHARED
 
 
 def test_every_route_has_a_rule(auth_app):
@@ -11,12 +11,12 @@ def test_every_route_has_a_rule(auth_app):
 
 def test_rules_name_no_route_that_does_not_exist(auth_app):
     """...on wsauth's own server, or among the MLflow host's named operations."""
-    served = {r.endpoint for r in auth_app.url_map.iter_rules()} | set(NAMED_ENDPOINTS.values()) | SHARED
+    served = {r.endpoint for r in auth_app.url_map.iter_rules()} | set(NAMED_ENDPOINTS.values()) | SHARED | NATIVE
     assert sorted(set(rules.RULES) - served) == []
 
 
 def test_every_operation_the_mlflow_host_names_has_a_rule():
-    named = SHARED | set(NAMED_ENDPOINTS.values())
+    named = SHARED | set(NAMED_ENDPOINTS.values()) | NATIVE
     assert sorted(named - set(rules.RULES)) == []
 
 

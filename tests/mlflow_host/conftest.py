@@ -73,7 +73,7 @@ class MlflowServer:
             workspace: str | None = None, **kwargs) -> requests.Response:
         """One REST call, as `user` (None: no credentials)."""
         auth = None if user is None else (user, password or (ADMIN_PASSWORD if user == ADMIN else PASSWORD))
-        headers = {"X-MLflow-Workspace": workspace} if workspace else {}
+        headers = {**({"X-MLflow-Workspace": workspace} if workspace else {}), **kwargs.pop("headers", {})}
         return requests.request(method, self.url + path, auth=auth, headers=headers, timeout=30, **kwargs)
 
 

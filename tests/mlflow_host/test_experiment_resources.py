@@ -7,10 +7,12 @@ workspace and by a user without grants. Real server processes, SQLite and Postgr
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.mlflow_host.test_plugin import API, WS, create_experiment, grant_workspace, new_user
 
@@ -192,3 +194,88 @@ def test_a_model_versions_artifacts_need_a_read_of_the_model(mlflow_server, team
     for who, workspace in [(users["neighbour"], TEAM), (users["neighbour"], ELSEWHERE), (users["stranger"], TEAM)]:
         reply = mlflow_server.api("GET", "/model-versions/get-artifact", who, workspace=workspace, params=query)
         assert reply.status_code in (403, 404) and "flavors" not in reply.text, reply.text
+
+
+def otlp_export(trace_id: bytes, name: str = "step") -> bytes:
+    """One finished root span of a trace, as an OpenTelemetry exporter sends it."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+    export = ExportTraceServiceRequest()
+    span = export.resource_spans.add().scope_spans.add().spans.add()
+    span.CopyFrom(Span(trace_id=trace_id, span_id=b"\x01" * 8, name=name,
+                       start_time_unix_nano=1_700_000_000_000_000_000, end_time_unix_nano=1_700_000_001_000_000_000))
+    return export.SerializeToString()
+
+
+def send_spans(server, user, experiment, body: bytes, workspace=TEAM, encoding: str | None = None):
+    headers = {"Content-Type": "application/x-protobuf", "x-mlflow-experiment-id": str(experiment),
+               **({"Content-Encoding": encoding} if encoding else {})}
+    return server.api("POST", "/v1/traces", user, workspace=workspace, headers=headers, data=body)
+
+
+def trace_of(server, otel_id: bytes) -> requests.Response:
+    return server.api("GET", f"{V3}/traces/tr-{otel_id.hex()}", workspace=TEAM)
+
+
+def test_otlp_ingest_takes_update_on_the_experiment_its_header_names(mlflow_server, team):
+    users, experiment, other = team
+    mine = b"\x11" * 16
+    assert send_spans(mlflow_server, users["EDIT"], other, otlp_export(mine)).status_code == 200
+    assert trace_of(mlflow_server, mine).json()["trace"]["trace_info"]["trace_location"]["mlflow_experiment"][
+        "experiment_id"] == other
+    for who, workspace in [(users["READ"], TEAM), (users["denied"], TEAM), (users["neighbour"], TEAM),
+                           (users["stranger"], TEAM)]:
+        theirs = bytes([len(who)]) * 16
+        reply = send_spans(mlflow_server, who, other, otlp_export(theirs), workspace)
+        assert reply.status_code == 403, reply.text
+        assert trace_of(mlflow_server, theirs).status_code == 404
+    assert send_spans(mlflow_server, None, other, otlp_export(b"\x12" * 16)).status_code == 401
+    compressed = gzip.compress(otlp_export(b"\x13" * 16))
+    assert send_spans(mlflow_server, users["EDIT"], other, compressed, encoding="gzip").status_code == 200
+    assert trace_of(mlflow_server, b"\x13" * 16).status_code == 200
+
+
+def test_otlp_spans_cannot_join_a_trace_of_another_experiment(mlflow_server, team):
+    users, experiment, other = team
+    victims = b"\x21" * 16  # a trace of `experiment`, which the denied reader may not even read
+    assert send_spans(mlflow_server, "admin", experiment, otlp_export(victims, "secret-step")).status_code == 200
+    editor = users["EDIT"]  # may change `other`; spans for the victim's trace id are refused
+    reply = send_spans(mlflow_server, editor, other, otlp_export(victims, "planted"))
+    assert reply.status_code == 400 and "already exists in another experiment" in reply.json()["message"], reply.text
+    two_members = gzip.compress(otlp_export(b"\x22" * 16)) + gzip.compress(otlp_export(victims, "planted"))
+    reply = send_spans(mlflow_server, editor, other, two_members, encoding="gzip")  # the second member counts too
+    assert reply.status_code == 400, reply.text
+    spans = mlflow_server.api("GET", f"{V3}/traces/get", params={"trace_id": f"tr-{victims.hex()}"})
+    assert "planted" not in spans.text
+    # batch reads (the client's get_trace of traces whose spans are in the database): every trace named
+    own = b"\x14" * 16
+    assert send_spans(mlflow_server, editor, other, otlp_export(own)).status_code == 200
+    ids = {"trace_ids": ["tr-" + own.hex()]}
+    mine = mlflow_server.api("GET", f"{V3}/traces/batchGet", users["denied"], workspace=TEAM, params=ids)
+    assert mine.status_code == 200 and ids["trace_ids"][0] in mine.text, mine.text
+    both = {"trace_ids": [*ids["trace_ids"], f"tr-{victims.hex()}"]}
+    for method, path, arguments in (("GET", "batchGet", {"params": both}), ("POST", "batchGetInfos", {"json": both})):
+        reply = mlflow_server.api(method, f"{V3}/traces/{path}", users["denied"], workspace=TEAM, **arguments)
+        assert reply.status_code == 403 and "secret-step" not in reply.text, reply.text
+        reply = mlflow_server.api(method, f"{V3}/traces/{path}", users["neighbour"], workspace=ELSEWHERE, **arguments)
+        assert reply.status_code in (200, 403, 404) and victims.hex() not in reply.text, reply.text
+    # the same trace again for its own experiment is a client's retry
+    assert send_spans(mlflow_server, "admin", experiment, otlp_export(victims, "secret-step")).status_code == 200
+
+
+def test_otlp_bodies_the_layer_cannot_read_are_refused(mlflow_server, team):
+    users, _, other = team
+    editor = users["EDIT"]
+    bomb = gzip.compress(b"\x00" * (40 * 1024 * 1024))  # 40 MiB of zeros in about 40 KB
+    reply = send_spans(mlflow_server, editor, other, bomb, encoding="gzip")
+    assert reply.status_code == 400 and "more than" in reply.json()["message"], reply.text
+    for body, encoding, words in [(b"not protobuf \xff\xff", None, "protobuf"),
+                                  (b"\x1f\x8b not gzip", "gzip", "decompressed"),
+                                  (otlp_export(b"\x31" * 16), "br", "not supported")]:
+        reply = send_spans(mlflow_server, editor, other, body, encoding=encoding)
+        assert reply.status_code == 400 and words in reply.json()["message"], reply.text
+    reply = send_spans(mlflow_server, editor, f"0{other}", otlp_export(b"\x32" * 16))
+    assert reply.status_code == 400, reply.text
+    too_big = send_spans(mlflow_server, editor, other, b"\x0a" * (32 * 1024 * 1024 + 1))
+    assert too_big.status_code == 400 and "larger than" in too_big.json()["message"]

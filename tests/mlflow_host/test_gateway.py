@@ -1,8 +1,14 @@
 """The AI Gateway's secrets, model definitions and endpoints on `mlflow server --app-name wsauth`:
-the seeds' workspace levels decide (READ to see, EDIT to change, MANAGE to delete), and another
-workspace's gateway stays out of sight. Real server processes, SQLite and PostgreSQL."""
+the seeds' workspace levels decide (READ to see, USE to invoke, EDIT to change, MANAGE to
+delete), and another workspace's gateway stays out of sight. Real server processes, SQLite and
+PostgreSQL; the model provider the gateway calls is a stand-in OpenAI on 127.0.0.1 (the tests
+send no traffic elsewhere), which counts the calls that reach it."""
 
 from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -76,3 +82,85 @@ def test_another_workspaces_gateway_stays_out_of_sight(mlflow_server, members):
         gone = call(mlflow_server, outsider, "DELETE", "/secrets/delete", workspace=workspace, secret_id=secret_id)
         assert gone.status_code in (403, 404), gone.text
     assert secret_id in call(mlflow_server, editor, "GET", "/secrets/list").text
+
+
+class StandInProvider(BaseHTTPRequestHandler):
+    """An OpenAI-compatible chat completion, the same answer every time."""
+
+    calls: list[str] = []
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        StandInProvider.calls.append(self.path)
+        body = json.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "gpt-4o",
+                           "choices": [{"index": 0, "finish_reason": "stop",
+                                        "message": {"role": "assistant", "content": "hello from the stand-in"}}],
+                           "usage": {"prompt_tokens": 1, "completion_tokens": 4, "total_tokens": 5}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def provider():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StandInProvider)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def invocable(mlflow_server, members, provider):
+    """An endpoint 'chat' of TEAM, served by the stand-in provider."""
+    secret = call(mlflow_server, "admin", "POST", "/secrets/create", secret_name="k-chat", provider="openai",
+                  secret_value={"api_key": "sk-chat"}, auth_config={"api_base": provider})
+    assert secret.status_code == 200, secret.text
+    model = call(mlflow_server, "admin", "POST", "/model-definitions/create", name="md-chat", provider="openai",
+                 secret_id=secret.json()["secret"]["secret_id"], model_name="gpt-4o")
+    assert model.status_code == 200, model.text
+    endpoint = call(mlflow_server, "admin", "POST", "/endpoints/create", name="chat", model_configs=[
+        {"model_definition_id": model.json()["model_definition"]["model_definition_id"], "linkage_type": "PRIMARY",
+         "weight": 1.0}])
+    assert endpoint.status_code == 200, endpoint.text
+    return "chat"
+
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+def invoke(server, user, route, workspace=TEAM):
+    """One invocation of the endpoint 'chat': MLflow's own route, or its OpenAI-compatible one."""
+    if route == "mlflow":
+        return server.api("POST", "/gateway/chat/mlflow/invocations", user, workspace=workspace,
+                          json={"messages": MESSAGES})
+    return server.api("POST", "/gateway/openai/v1/chat/completions", user, workspace=workspace,
+                      json={"model": "chat", "messages": MESSAGES})
+
+
+@pytest.mark.parametrize("route", ["mlflow", "openai"])
+def test_invoking_an_endpoint_takes_use_on_its_workspace(mlflow_server, members, invocable, route):
+    for level in ("USE", "EDIT", "MANAGE"):
+        before = len(StandInProvider.calls)
+        answer = invoke(mlflow_server, members[level], route)
+        assert answer.status_code == 200 and "hello from the stand-in" in answer.text, (level, answer.text)
+        assert len(StandInProvider.calls) == before + 1
+    before = len(StandInProvider.calls)
+    refused = invoke(mlflow_server, members["READ"], route)
+    assert refused.status_code == 403 and "'use' on workspace" in refused.json()["message"], refused.text
+    assert invoke(mlflow_server, members["outsider"], route).status_code == 403  # asking in TEAM
+    elsewhere = invoke(mlflow_server, members["outsider"], route, workspace=ELSEWHERE)
+    assert elsewhere.status_code == 404 and "stand-in" not in elsewhere.text, elsewhere.text  # not there
+    assert invoke(mlflow_server, None, route).status_code == 401
+    forged = mlflow_server.api("POST", "/gateway/chat/mlflow/invocations", members["outsider"],
+                               headers={"X_MLflow_Workspace": ELSEWHERE, "X-MLflow-Workspace": TEAM},
+                               json={"messages": MESSAGES})
+    assert forged.status_code == 403, forged.text
+    assert len(StandInProvider.calls) == before  # none of the refused reached the provider
+    denials = mlflow_server.api("GET", "/api/3.0/mlflow/audit-events",
+                                params={"actor": members["READ"], "action": "request.denied"})
+    assert any("/gateway/" in event["target"] for event in denials.json()["events"]), denials.text

@@ -9,7 +9,7 @@ import pytest
 from auth import rules
 from mlflow_host import route_table
 from mlflow_host.host import MlflowHost
-from mlflow_host.operations import NAMED_ENDPOINTS, SHARED, OperationTable
+from mlflow_host.operations import NAMED_ENDPOINTS, NATIVE, SHARED, OperationTable, native_name
 from tracking.hostapi import Host
 
 
@@ -34,6 +34,8 @@ def test_each_shared_operation_is_served_by_mlflow(mlflow_app):
     """A name in SHARED that MLflow no longer serves would be a rule that guards nothing."""
     served = {operation for _, _, operation in route_table.flask_routes(mlflow_app)}
     assert SHARED | set(NAMED_ENDPOINTS.values()) <= served
+    natives = {native_name(path) for _, path in route_table.fastapi_routes(mlflow_app)}
+    assert natives - {None} == NATIVE  # and every other FastAPI route is admin-only
 
 
 def test_only_searches_this_host_restricts_are_named(mlflow_app):
