@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 
 from flask import Flask, g, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from auth import app as auth_app
 from auth.layer import EXTENSION
@@ -38,6 +39,8 @@ def create_app(app: Flask | None = None):
         app.before_request(request_checks.check_request)  # after the layer's hook: it knows the user
         app.after_request(_announce_changes)
         app.after_request(_missing_files_are_not_found)
+        app.register_error_handler(NotFound, _json_routing_error)
+        app.register_error_handler(MethodNotAllowed, _json_routing_error)
     return _served(app)
 
 
@@ -104,6 +107,18 @@ def _missing_files_are_not_found(response):
         missing = hostkit.NotFound(f"No artifact at '{path[:300]}'.")
         return hostkit.error_body(missing.status, missing.error_code, missing.message)
     return response
+
+
+def _json_routing_error(exc):
+    """MLflow's own 404 and 405 pages are HTML: its clients get {"error_code", "message"}."""
+    if isinstance(exc, MethodNotAllowed):
+        allowed = ", ".join(sorted(exc.valid_methods or ()))
+        response = hostkit.error_body(405, "BAD_REQUEST", f"{request.method} is not accepted at "
+                                      f"{request.path[:200]}; allowed: {allowed}.")
+        response.headers["Allow"] = allowed
+        return response
+    return hostkit.error_body(404, "ENDPOINT_NOT_FOUND", f"Nothing at {request.path[:200]} on this server; "
+                              "docs/mlflow-routes.md lists its routes.")
 
 
 def _refuse_unreadable_bodies():

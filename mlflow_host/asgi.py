@@ -54,7 +54,7 @@ class GuardedNativeRoutes:
         if refusal is not None:
             await _answer(send, *refusal)
             return
-        await self.app(scope, receive, send)
+        await self.app(scope, receive, _errors_as_json(send))
 
     def _native(self, scope):
         """The FastAPI route (not the mounted Flask app) that would serve the request, if any."""
@@ -66,7 +66,7 @@ class GuardedNativeRoutes:
         client = (scope.get("client") or ("", 0))[0]
         with self.flask_app.test_request_context(
                 scope["path"], method=scope["method"], headers=headers,
-                query_string=scope.get("query_string", b""),
+                query_string=scope.get("query_string", b"").decode("latin-1"),
                 environ_base={"REMOTE_ADDR": client, NATIVE_OPERATION: operation, NATIVE_FIELDS: fields}):
             try:
                 answer = hook.authorize()
@@ -138,6 +138,52 @@ def _replaying(body: bytes, original):
         return await original()
 
     return receive
+
+
+# FastAPI's own error bodies ({"detail": ...}) in MLflow's shape, by status
+ERROR_CODES = {400: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+               404: "RESOURCE_DOES_NOT_EXIST", 405: "BAD_REQUEST", 413: "REQUEST_LIMIT_EXCEEDED",
+               422: "INVALID_PARAMETER_VALUE", 429: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE"}
+
+
+def _errors_as_json(send):
+    """A send() that hands a FastAPI route's error answer (4xx, 5xx) over as
+    {"error_code", "message"}; every other answer (streams too) passes as it is."""
+    held: dict = {}
+
+    async def sending(message):
+        if message["type"] == "http.response.start" and message["status"] >= 400:
+            held.update(start=message, chunks=[])
+            return
+        if "start" not in held or message["type"] != "http.response.body":
+            await send(message)
+            return
+        held["chunks"].append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        start = held["start"]
+        body = _mlflow_error(start["status"], b"".join(held["chunks"]))
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-type", b"content-length")]
+        await send({**start, "headers": [*headers, (b"content-type", b"application/json"),
+                                         (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    return sending
+
+
+def _mlflow_error(status: int, body: bytes) -> bytes:
+    try:
+        found = json.loads(body)
+    except ValueError:
+        found = body.decode("utf-8", "replace")[:500] or f"HTTP {status}"
+    if isinstance(found, dict) and "detail" in found and len(found) == 1:
+        found = found["detail"]
+    if isinstance(found, dict) and isinstance(found.get("error_code"), str) and "message" in found:
+        return json.dumps(found).encode()
+    if isinstance(found, list):  # FastAPI's validation errors
+        found = "; ".join(str(item.get("msg", item)) if isinstance(item, dict) else str(item) for item in found)
+    code = ERROR_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "BAD_REQUEST")
+    return json.dumps({"error_code": code, "message": str(found)[:1000]}).encode()
 
 
 def _error(exc: hostkit.ApiError):

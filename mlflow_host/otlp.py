@@ -37,9 +37,13 @@ def trace_ids(body: bytes, encoding: str | None) -> list[str]:
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
                 try:
-                    found.add(Span.from_otel_proto(span).trace_id)
+                    trace_id = Span.from_otel_proto(span).trace_id
                 except Exception:  # noqa: BLE001 - MLflow refuses the whole export then (422)
                     continue
+                if not isinstance(trace_id, str) or not trace_id:
+                    raise InvalidParameter("A span's trace id (its mlflow.traceRequestId attribute) must be a "
+                                           "non-empty string.")
+                found.add(trace_id)
     return sorted(found)
 
 

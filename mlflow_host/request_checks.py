@@ -124,6 +124,17 @@ def check_otlp_export(experiment: str | None, trace_ids: list[str]) -> None:
                                    "spans go to a new trace or to one of the experiment the header names.")
 
 
+def check_scoring_config(fields) -> None:
+    """MLflow reads the sample rate with float() unchecked (a 500 for "abc"): a number from 0 to 1."""
+    rate = fields.get("sample_rate")
+    try:
+        number = float(rate) if isinstance(rate, (int, float, str)) and not isinstance(rate, bool) else None
+    except ValueError:
+        number = None
+    if number is None or not 0 <= number <= 1:  # NaN fails too
+        raise InvalidParameter("'sample_rate' must be a number from 0 to 1 (the share of traces scored).")
+
+
 def check_trace_tag(fields) -> None:
     _check_tags({fields.get("key"): fields.get("value")})
 
@@ -163,7 +174,8 @@ CHECKS = {"downloadArtifact": check_proxied_path, "uploadArtifact": check_proxie
           "deleteArtifact": check_proxied_path, "listProxiedArtifacts": check_proxied_path,
           "createModelVersion": check, "createExperiment": check_experiment_location,
           "startTraceV3": check_new_trace, "setTraceTag": check_trace_tag, "setTraceTagV3": check_trace_tag,
-          "endTrace": check_ended_trace, "startTrace": check_ended_trace}
+          "endTrace": check_ended_trace, "startTrace": check_ended_trace,
+          "setOnlineScoringConfig": check_scoring_config}
 
 
 def check_request() -> None:

@@ -279,3 +279,34 @@ def test_otlp_bodies_the_layer_cannot_read_are_refused(mlflow_server, team):
     assert reply.status_code == 400, reply.text
     too_big = send_spans(mlflow_server, editor, other, b"\x0a" * (32 * 1024 * 1024 + 1))
     assert too_big.status_code == 400 and "larger than" in too_big.json()["message"]
+
+
+def test_hostile_input_on_these_routes_gets_a_json_4xx(mlflow_server, team):
+    """Found by an attack: a query string on a FastAPI route, a trace id that is no string, a
+    sample rate MLflow cannot read, FastAPI's and Flask's own error pages."""
+    users, _, other = team
+    editor = users["EDIT"]
+    headers = {"Content-Type": "application/x-protobuf", "x-mlflow-experiment-id": other}
+    reply = mlflow_server.api("POST", "/v1/traces?source=test", editor, workspace=TEAM, headers=headers,
+                              data=otlp_export(b"\x41" * 16))
+    assert reply.status_code == 200, reply.text
+    reply = mlflow_server.api("POST", "/v1/traces?source=test", None, workspace=TEAM, headers=headers,
+                              data=otlp_export(b"\x42" * 16))
+    assert reply.status_code == 401 and reply.json()["error_code"] == "UNAUTHENTICATED"
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    export = ExportTraceServiceRequest.FromString(otlp_export(b"\x43" * 16))
+    attribute = export.resource_spans[0].scope_spans[0].spans[0].attributes.add()
+    attribute.key, attribute.value.int_value = "mlflow.traceRequestId", 5
+    reply = send_spans(mlflow_server, editor, other, export.SerializeToString())
+    assert reply.status_code == 400 and "non-empty string" in reply.json()["message"], reply.text
+    empty = send_spans(mlflow_server, editor, other, b"")  # MLflow's own refusal, in MLflow's shape
+    assert empty.status_code == 400 and set(empty.json()) == {"error_code", "message"}, empty.text
+    for rate in ("abc", [1], 2, None):
+        reply = scorers(mlflow_server, editor, "PUT", "online-config", experiment_id=other, name="judge-b",
+                        sample_rate=rate)
+        assert reply.status_code == 400 and "sample_rate" in reply.json()["message"], reply.text
+    for method, path in (("GET", "/api/3.0/mlflow/no-such-route"), ("POST", "/api/3.0/mlflow/scorers/online-configs"),
+                         ("POST", "/v1/traces/")):
+        reply = mlflow_server.api(method, path, editor, workspace=TEAM)
+        assert reply.status_code in (404, 405) and set(reply.json()) == {"error_code", "message"}, reply.text

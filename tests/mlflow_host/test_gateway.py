@@ -155,6 +155,7 @@ def test_invoking_an_endpoint_takes_use_on_its_workspace(mlflow_server, members,
     assert invoke(mlflow_server, members["outsider"], route).status_code == 403  # asking in TEAM
     elsewhere = invoke(mlflow_server, members["outsider"], route, workspace=ELSEWHERE)
     assert elsewhere.status_code == 404 and "stand-in" not in elsewhere.text, elsewhere.text  # not there
+    assert set(elsewhere.json()) == {"error_code", "message"}  # MLflow's FastAPI answer, in MLflow's shape
     assert invoke(mlflow_server, None, route).status_code == 401
     forged = mlflow_server.api("POST", "/gateway/chat/mlflow/invocations", members["outsider"],
                                headers={"X_MLflow_Workspace": ELSEWHERE, "X-MLflow-Workspace": TEAM},
