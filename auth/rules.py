@@ -142,6 +142,13 @@ RULES: dict[str, object] = {
     **_needs(READ, EXPERIMENT, "listScorers", "listScorerVersions", "getScorer"),
     **_needs(DELETE, EXPERIMENT, "deleteScorer"),
     "getOnlineScoringConfigs": COMPOSITE, "searchDatasets": COMPOSITE,
+    # evaluation datasets: the permission on every experiment a dataset is linked to (on the
+    # workspace for one linked to none), and update on every experiment linked or unlinked
+    **{name: COMPOSITE for name in ("createDataset", "getDataset", "deleteDataset", "setDatasetTags",
+                                    "deleteDatasetTag", "upsertDatasetRecords", "getDatasetRecords",
+                                    "deleteDatasetRecords", "getDatasetExperimentIds", "addDatasetToExperiments",
+                                    "removeDatasetFromExperiments")},
+    "searchEvaluationDatasets": FILTERED_EXPERIMENTS,
     # registered models and prompts
     "createRegisteredModel": Requirement(UPDATE, WORKSPACE_HERE, creates=True),
     **_needs(READ, MODEL, "getRegisteredModel", "getLatestVersions", "getModelVersionByAlias",

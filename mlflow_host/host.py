@@ -33,6 +33,17 @@ BULK_READS = {"getMetricHistoryBulkInterval": ("run_ids", "getRun", "run_id", 10
               "batchGetTraces": ("trace_ids", "getTraceInfoV3", "trace_id", 1000),
               "batchGetTraceInfos": ("trace_ids", "getTraceInfoV3", "trace_id", 1000)}
 MAX_SCORER_IDS = 1000
+# Evaluation datasets: operation -> what it needs of each experiment the dataset is linked to
+# (named by the operation deciding that on an experiment), and whether it links or unlinks the
+# experiments it lists (update on each of them too). A dataset linked to none is decided on the
+# request's workspace.
+READS, UPDATES, DELETES = "getExperiment", "updateExperiment", "deleteExperiment"
+DATASETS = {"getDataset": (READS, False), "getDatasetRecords": (READS, False), "getDatasetExperimentIds": (READS, False),
+            "setDatasetTags": (UPDATES, False), "deleteDatasetTag": (UPDATES, False),
+            "upsertDatasetRecords": (UPDATES, False), "deleteDatasetRecords": (UPDATES, False),
+            "deleteDataset": (DELETES, False), "addDatasetToExperiments": (UPDATES, True),
+            "removeDatasetFromExperiments": (UPDATES, True), "createDataset": (None, True)}
+MAX_LINKED = 100  # experiments a dataset request may list
 HEADER = "X-MLflow-Workspace"
 # A request of a route MLflow's FastAPI app serves itself is authorized in a Flask request
 # context of its own (mlflow_host/asgi.py), whose environ names its operation and fields (no
@@ -67,10 +78,46 @@ class MlflowHost:
         if operation in BULK_READS:  # several runs or experiments: a read of each
             name, part, field, most = BULK_READS[operation]
             return [(part, {field: key}) for key in self._listed(name, most)]
+        if operation in DATASETS:
+            return self._dataset_parts(operation)
         if operation == "getOnlineScoringConfigs":  # a read of each scorer's experiment
             return [("getExperiment", {"experiment_id": experiment})
                     for experiment in self._experiments_of_scorers(self._listed("scorer_ids", MAX_SCORER_IDS))]
         return [(None, {})]
+
+    def _dataset_parts(self, operation: str) -> list[tuple[str, dict]]:
+        """An evaluation dataset's operation as operations on experiments: on every experiment
+        the dataset is linked to (on the workspace when none), and an update of each experiment
+        it links or unlinks, which must exist in the request's workspace (404 otherwise, as for a
+        dataset that does not)."""
+        on_dataset, links = DATASETS[operation]
+        here, parts = self.workspace_as_seen_by_outsiders(), []
+        if on_dataset is not None:
+            linked = self._experiments_of_dataset((request.view_args or {}).get("dataset_id"), here)
+            parts += [(on_dataset, {"experiment_id": key}) for key in linked] or [(on_dataset, {})]
+        if links:
+            listed = self._listed("experiment_ids", MAX_LINKED)
+            for key in listed:
+                if self.workspace_of("experiment", str(key)) != (here, str(experiment_number(key))):
+                    raise NotFound(f"No experiment with id '{str(key)[:40]}' exists in workspace '{here}'.")
+            parts += [(UPDATES, {"experiment_id": str(key)}) for key in listed]
+            if on_dataset is None and not listed:  # a new dataset of no experiment: the workspace's
+                parts.append((UPDATES, {}))
+        return parts
+
+    def _experiments_of_dataset(self, dataset_id, workspace: str) -> list[str]:
+        from mlflow.entities.entity_type import EntityAssociationType as Linked
+        from mlflow.store.tracking.dbmodels.models import SqlEntityAssociation, SqlEvaluationDataset
+
+        found = self._first(select(SqlEvaluationDataset.workspace).where(
+            SqlEvaluationDataset.dataset_id == str(dataset_id)))
+        if found is None or (found[0] or DEFAULT_WORKSPACE) != workspace:
+            raise NotFound(f"Dataset '{str(dataset_id)[:60]}' not found in workspace '{workspace}'.")
+        rows = self._all(select(SqlEntityAssociation.destination_id).where(
+            SqlEntityAssociation.source_type == Linked.EVALUATION_DATASET,
+            SqlEntityAssociation.source_id == str(dataset_id),
+            SqlEntityAssociation.destination_type == Linked.EXPERIMENT))
+        return sorted({str(row[0]) for row in rows})
 
     def _listed(self, name: str, most: int) -> list:
         """The items of a list field of the request (repeated query arguments or a JSON list);

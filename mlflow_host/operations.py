@@ -33,6 +33,11 @@ SHARED = frozenset({
     # scorers of an experiment (the LLM judges of its traces), by the experiment they belong to,
     # and the datasets logged to experiments (a read of every experiment listed)
     "registerScorer", "listScorers", "listScorerVersions", "getScorer", "deleteScorer", "searchDatasets",
+    # evaluation datasets: by the experiments each is linked to (the workspace for one linked to
+    # none), and their search (restricted in the query)
+    "createDataset", "getDataset", "deleteDataset", "setDatasetTags", "deleteDatasetTag", "upsertDatasetRecords",
+    "getDatasetRecords", "deleteDatasetRecords", "getDatasetExperimentIds", "addDatasetToExperiments",
+    "removeDatasetFromExperiments", "searchEvaluationDatasets",
     # registered models and prompts, by name, and their versions (a version's source is held to
     # what the user may read: mlflow_host/request_checks.py)
     "createRegisteredModel", "getRegisteredModel", "renameRegisteredModel", "updateRegisteredModel",

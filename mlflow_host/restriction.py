@@ -3,7 +3,7 @@
 The auth layer hands the host a Visibility per search scope (Host.restrict); this module keeps
 it on the request and adds it to every ORM SELECT that MLflow's stores run during that request,
 as loader criteria on MLflow's models (an experiment's id; the experiment of a run, logged model
-or trace; a registered
+or trace; the experiments an evaluation dataset is linked to; a registered
 model's or model version's name; a workspace's name). MLflow then pages, counts and makes page tokens over the
 restricted rows, so pages are full and tokens stay valid. Nothing is filtered afterwards.
 """
@@ -11,7 +11,7 @@ restricted rows, so pages are full and tokens stay valid. Nothing is filtered af
 from __future__ import annotations
 
 from flask import g, has_request_context
-from sqlalchemy import and_, event, false
+from sqlalchemy import and_, event, exists, false, select
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from tracking.hostapi import Visibility
@@ -30,7 +30,10 @@ def _columns(scope: str):
     from mlflow.store.tracking.dbmodels.models import SqlExperiment, SqlLoggedModel, SqlRun, SqlTraceInfo
 
     if scope == "experiment":  # experiments and what lives in them
-        return [(model, model.experiment_id, int) for model in (SqlExperiment, SqlRun, SqlLoggedModel, SqlTraceInfo)]
+        from mlflow.store.tracking.dbmodels.models import SqlEvaluationDataset
+
+        return [*[(model, model.experiment_id, int) for model in (SqlExperiment, SqlRun, SqlLoggedModel, SqlTraceInfo)],
+                (SqlEvaluationDataset, SqlEvaluationDataset.dataset_id, LINKED)]
     if scope == "registered_model":
         return [(SqlRegisteredModel, SqlRegisteredModel.name, str), (SqlModelVersion, SqlModelVersion.name, str)]
     if scope == "workspace":
@@ -38,6 +41,25 @@ def _columns(scope: str):
 
         return [(SqlWorkspace, SqlWorkspace.name, str)]
     return []
+
+
+LINKED = "linked experiments"  # a dataset: by the experiments it is linked to
+
+
+def _linked_criterion(dataset_id, rule: Visibility):
+    """A dataset is shown when every experiment it is linked to is; one linked to none only to a
+    reader of the workspace (whose rule has no `only`)."""
+    from mlflow.entities.entity_type import EntityAssociationType as Linked
+    from mlflow.store.tracking.dbmodels.models import SqlEntityAssociation as Link
+
+    def links(*more):
+        return exists(select(Link.destination_id).where(
+            Link.source_type == Linked.EVALUATION_DATASET, Link.source_id == dataset_id,
+            Link.destination_type == Linked.EXPERIMENT, *more))
+
+    if rule.only is not None:
+        return and_(links(), ~links(Link.destination_id.not_in(sorted(rule.only))))
+    return ~links(Link.destination_id.in_(sorted(rule.hidden)))
 
 
 def _keys(keys: frozenset[str], cast) -> list:
@@ -61,7 +83,7 @@ def _restrict(state) -> None:
         return
     for scope, (rule, workspace) in restrictions.items():
         for model, column, cast in _columns(scope):
-            criterion = _criterion(column, rule, cast)
+            criterion = _linked_criterion(column, rule) if cast is LINKED else _criterion(column, rule, cast)
             if scope == "registered_model":
                 # Names are per workspace: a model of the same name elsewhere is another model
                 # (MLflow's own latest-versions query of a search does not say which workspace).

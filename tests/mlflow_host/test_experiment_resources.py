@@ -56,11 +56,15 @@ def team(mlflow_server):
     users["neighbour"] = new_user(mlflow_server, "j-neighbour")
     grant_workspace(mlflow_server, ELSEWHERE, users["neighbour"], "MANAGE")
     users["stranger"] = new_user(mlflow_server, "j-stranger")
+    users["explicit"] = new_user(mlflow_server, "j-explicit")  # only an explicit READ on `other`
     experiment = create_experiment(mlflow_server, "judged", workspace=TEAM)  # the editor holds EDIT on it
     other = create_experiment(mlflow_server, "judged-too", workspace=TEAM)
     reply = mlflow_server.api("POST", f"{API}/experiments/permissions/create", workspace=TEAM,
                               json={"experiment_id": experiment, "username": users["denied"],
                                     "permission": "NO_PERMISSIONS"})
+    assert reply.status_code == 200, reply.text
+    reply = mlflow_server.api("POST", f"{API}/experiments/permissions/create", workspace=TEAM,
+                              json={"experiment_id": other, "username": users["explicit"], "permission": "READ"})
     assert reply.status_code == 200, reply.text
     return users, experiment, other
 
@@ -310,3 +314,64 @@ def test_hostile_input_on_these_routes_gets_a_json_4xx(mlflow_server, team):
                          ("POST", "/v1/traces/")):
         reply = mlflow_server.api(method, path, editor, workspace=TEAM)
         assert reply.status_code in (404, 405) and set(reply.json()) == {"error_code", "message"}, reply.text
+
+
+def datasets(server, user, method, path, workspace=TEAM, **fields):
+    arguments = {"params": fields} if method == "GET" else {"json": fields}
+    return server.api(method, f"{V3}/datasets/{path}", user, workspace=workspace, **arguments)
+
+
+def searched(server, user, workspace=TEAM, **fields) -> set[str]:
+    reply = datasets(server, user, "POST", "search", workspace, **fields)
+    assert reply.status_code == 200, reply.text
+    return {found["name"] for found in reply.json().get("datasets", [])}
+
+
+def test_evaluation_datasets_follow_the_experiments_they_are_linked_to(mlflow_server, team):
+    users, experiment, other = team
+    editor, reader, manager, denied = users["EDIT"], users["READ"], users["MANAGE"], users["denied"]
+    assert datasets(mlflow_server, reader, "POST", "create", name="ds-refused", experiment_ids=[other]).status_code == 403
+    made = {}
+    for name, linked in (("ds-other", [other]), ("ds-both", [other, experiment]), ("ds-none", [])):
+        reply = datasets(mlflow_server, editor, "POST", "create", name=name, experiment_ids=linked)
+        assert reply.status_code == 200, reply.text
+        made[name] = reply.json()["dataset"]["dataset_id"]
+    records = json.dumps([{"inputs": {"question": "secret question"}, "expectations": {"answer": "42"}}])
+    for name in made:
+        reply = datasets(mlflow_server, editor, "POST", f"{made[name]}/records", records=records)
+        assert reply.status_code == 200, reply.text
+    # a reader of the workspace denied `experiment` reads what is linked to none or to `other` only
+    for name, status in (("ds-other", 200), ("ds-none", 200), ("ds-both", 403)):
+        for path in ("", "/records", "/experiment-ids"):
+            reply = datasets(mlflow_server, denied, "GET", f"{made[name]}{path}")
+            assert reply.status_code == status, (name, path, reply.text)
+            assert status == 200 or "secret question" not in reply.text
+    assert datasets(mlflow_server, denied, "POST", f"{made['ds-other']}/records", records=records).status_code == 403
+    assert searched(mlflow_server, denied) == {"ds-other", "ds-none"}
+    assert searched(mlflow_server, denied, experiment_ids=[other]) == {"ds-other"}
+    assert searched(mlflow_server, reader) == {"ds-other", "ds-none", "ds-both"}
+    assert searched(mlflow_server, users["explicit"]) == {"ds-other"}  # its only grant is on `other`
+    assert datasets(mlflow_server, users["explicit"], "GET", made["ds-none"]).status_code == 403
+    # outsiders see none of it, and another workspace's id is missing there
+    for who, workspace in ((users["neighbour"], TEAM), (users["stranger"], TEAM), (users["neighbour"], ELSEWHERE)):
+        assert searched(mlflow_server, who, workspace) == set()
+        for dataset_id in made.values():
+            reply = datasets(mlflow_server, who, "GET", f"{dataset_id}/records", workspace)
+            assert reply.status_code in (403, 404) and "secret question" not in reply.text, reply.text
+    missing = datasets(mlflow_server, users["neighbour"], "GET", made["ds-other"], ELSEWHERE)
+    assert missing.status_code == 404 and missing.json() == datasets(
+        mlflow_server, users["neighbour"], "GET", "d-no-such-dataset", ELSEWHERE).json() | {
+        "message": missing.json()["message"]}
+    # linking needs update on the experiments linked; one of another workspace is missing here
+    foreign = create_experiment(mlflow_server, "judged-elsewhere", workspace=ELSEWHERE)
+    for path in ("add-experiments", "remove-experiments"):
+        reply = datasets(mlflow_server, editor, "POST", f"{made['ds-none']}/{path}", experiment_ids=[foreign])
+        assert reply.status_code == 404, reply.text
+    reply = datasets(mlflow_server, denied, "POST", f"{made['ds-none']}/add-experiments", experiment_ids=[other])
+    assert reply.status_code == 403, reply.text
+    reply = datasets(mlflow_server, editor, "POST", "create", name="ds-foreign", experiment_ids=[foreign])
+    assert reply.status_code == 404, reply.text
+    # deleting takes MANAGE on every linked experiment
+    assert mlflow_server.api("DELETE", f"{V3}/datasets/{made['ds-other']}", editor, workspace=TEAM).status_code == 403
+    assert mlflow_server.api("DELETE", f"{V3}/datasets/{made['ds-other']}", manager, workspace=TEAM).status_code == 200
+    assert "ds-other" not in searched(mlflow_server, reader)

@@ -135,7 +135,7 @@ def test_another_workspace_stays_out_of_reach(mlflow_server):
 
 @pytest.mark.parametrize("method, path, body", [
     ("POST", "/graphql", {"query": "{ mlflowSomethingNew { x } }"}),  # a field graphql_parts does not know
-    ("POST", "/api/3.0/mlflow/datasets/search", {}),
+    ("POST", "/ajax-api/3.0/mlflow/prompt-optimization/jobs/search", {}),
     ("POST", "/api/2.0/mlflow/webhooks", {}),
     ("GET", "/api/3.0/mlflow/gateway/budgets/list", None),
     ("POST", "/ajax-api/3.0/jobs/search", {}),  # served by FastAPI itself
