@@ -136,6 +136,10 @@ RULES: dict[str, object] = {
     **_needs(DELETE, EXPERIMENT, "deleteTraces", "deleteTracesV3"),
     "searchTraces": FILTERED_EXPERIMENTS, "searchTracesV3": FILTERED_EXPERIMENTS,
     "batchGetTraces": COMPOSITE, "batchGetTraceInfos": COMPOSITE,  # a read of every trace named
+    # the UI's trace charts: a read of every experiment named; links: an update of the run or
+    # trace linked to, and of every trace linked (a read of every prompt linked)
+    "queryTraceMetrics": COMPOSITE, "calculateTraceFilterCorrelation": COMPOSITE,
+    "linkTracesToRun": COMPOSITE, "linkPromptsToTrace": COMPOSITE,
     # scorers: their experiment's permission; the online configs of scorers a read of each
     # scorer's experiment; the datasets logged to experiments a read of each experiment named
     **_needs(UPDATE, EXPERIMENT, "registerScorer", "setOnlineScoringConfig"),

@@ -15,7 +15,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from auth import app as auth_app
 from auth.layer import EXTENSION
-from mlflow_host import restriction, request_checks
+from mlflow_host import missing_workspace, restriction, request_checks
 from mlflow_host.host import MlflowHost
 from mlflow_host.operations import OperationTable
 from tracking import hostkit
@@ -39,6 +39,7 @@ def create_app(app: Flask | None = None):
         app.before_request(request_checks.check_request)  # after the layer's hook: it knows the user
         app.after_request(_announce_changes)
         app.after_request(_missing_files_are_not_found)
+        app.after_request(missing_workspace.flask_after_request)  # under gunicorn
         app.register_error_handler(NotFound, _json_routing_error)
         app.register_error_handler(MethodNotAllowed, _json_routing_error)
     return _served(app)

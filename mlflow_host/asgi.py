@@ -14,7 +14,7 @@ from starlette.routing import Match, Mount
 
 from auth import hook
 from auth.layer import current_layer
-from mlflow_host import otlp, request_checks
+from mlflow_host import missing_workspace, otlp, request_checks
 from mlflow_host.host import NATIVE_FIELDS, NATIVE_OPERATION
 from mlflow_host.operations import native_name
 from tracking import hostkit
@@ -37,9 +37,12 @@ class GuardedNativeRoutes:
         self.app, self.flask_app, self.router = app, flask_app, router
 
     async def __call__(self, scope, receive, send):
-        route = self._native(scope) if scope["type"] == "http" else None
-        if route is None:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        route = self._native(scope)
+        if route is None:  # the Flask app's: MLflow's answer to a missing workspace is taken back
+            await self.app(scope, receive, self._hiding_missing_workspaces(scope, receive, send))
             return
         operation, body = native_name(getattr(route, "path", "") or ""), b""
         if operation == "exportOtlpTraces":  # its trace ids are checked: read it, then hand it on
@@ -55,6 +58,41 @@ class GuardedNativeRoutes:
             await _answer(send, *refusal)
             return
         await self.app(scope, receive, _errors_as_json(send))
+
+    def _hiding_missing_workspaces(self, scope, receive, send):
+        """A send() that replaces MLflow's 404 for a missing workspace (its middleware answers
+        before the Flask app, leaving the body unread) by the layer's answer for a non-admin."""
+        held: dict = {}
+
+        async def sending(message):
+            if message["type"] == "http.response.start" and message["status"] == 404:
+                held.update(start=message, chunks=[])
+                return
+            if "start" not in held or message["type"] != "http.response.body":
+                await send(message)
+                return
+            held["chunks"].append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            start, body = held.pop("start"), b"".join(held.pop("chunks"))
+            replaced = None
+            if missing_workspace.is_mlflows_answer(404, body, _headers(scope).get("x-mlflow-workspace")):
+                request_body = await _body(receive, otlp.MAX_BYTES) or b""
+                replaced = await run_in_threadpool(self._as_empty, scope, request_body)
+            if replaced is None:
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+            else:
+                await _answer(send, *replaced)
+
+        return sending
+
+    def _as_empty(self, scope, body: bytes):
+        client = (scope.get("client") or ("", 0))[0]
+        with self.flask_app.test_request_context(
+                scope["path"], method=scope["method"], headers=_headers(scope), data=body,
+                query_string=scope.get("query_string", b"").decode("latin-1"), environ_base={"REMOTE_ADDR": client}):
+            return missing_workspace.answer_as_empty()
 
     def _native(self, scope):
         """The FastAPI route (not the mounted Flask app) that would serve the request, if any."""

@@ -31,7 +31,9 @@ BULK_READS = {"getMetricHistoryBulkInterval": ("run_ids", "getRun", "run_id", 10
               "getMetricHistoryBulk": ("run_id", "getRun", "run_id", 100),
               "searchDatasets": ("experiment_ids", "getExperiment", "experiment_id", 20),
               "batchGetTraces": ("trace_ids", "getTraceInfoV3", "trace_id", 1000),
-              "batchGetTraceInfos": ("trace_ids", "getTraceInfoV3", "trace_id", 1000)}
+              "batchGetTraceInfos": ("trace_ids", "getTraceInfoV3", "trace_id", 1000),
+              "queryTraceMetrics": ("experiment_ids", "getExperiment", "experiment_id", 100),
+              "calculateTraceFilterCorrelation": ("experiment_ids", "getExperiment", "experiment_id", 100)}
 MAX_SCORER_IDS = 1000
 # Evaluation datasets: operation -> what it needs of each experiment the dataset is linked to
 # (named by the operation deciding that on an experiment), and whether it links or unlinks the
@@ -77,7 +79,23 @@ class MlflowHost:
             return graphql_parts.parts(request.get_json(force=True, silent=True))
         if operation in BULK_READS:  # several runs or experiments: a read of each
             name, part, field, most = BULK_READS[operation]
-            return [(part, {field: key}) for key in self._listed(name, most)]
+            keys = self._listed(name, most)
+            if part == "getExperiment":  # each must be of this workspace (MLflow's query may not say)
+                self._all_here(keys)
+            return [(part, {field: key}) for key in keys]
+        if operation == "linkTracesToRun":  # an update of the run and of every trace linked
+            run, traces = self.request_fields().get("run_id"), self._listed("trace_ids", 1000)
+            self._all_here(traces, "trace")
+            self._all_here([run] if isinstance(run, str) else [], "run")
+            return [("setTag", {"run_id": run}), *[("setTraceTagV3", {"trace_id": key}) for key in traces]]
+        if operation == "linkPromptsToTrace":  # an update of the trace, a read of every prompt
+            prompts = self._listed("prompt_versions", 100)
+            if not all(isinstance(prompt, dict) for prompt in prompts):
+                raise InvalidParameter("'prompt_versions' must list objects with a name and a version.")
+            trace = self.request_fields().get("trace_id")
+            self._all_here([trace] if isinstance(trace, str) else [], "trace")
+            return [("setTraceTagV3", {"trace_id": trace}),
+                    *[("getRegisteredModel", {"name": prompt.get("name")}) for prompt in prompts]]
         if operation in DATASETS:
             return self._dataset_parts(operation)
         if operation == "getOnlineScoringConfigs":  # a read of each scorer's experiment
@@ -97,13 +115,20 @@ class MlflowHost:
             parts += [(on_dataset, {"experiment_id": key}) for key in linked] or [(on_dataset, {})]
         if links:
             listed = self._listed("experiment_ids", MAX_LINKED)
-            for key in listed:
-                if self.workspace_of("experiment", str(key)) != (here, str(experiment_number(key))):
-                    raise NotFound(f"No experiment with id '{str(key)[:40]}' exists in workspace '{here}'.")
+            self._all_here(listed)
             parts += [(UPDATES, {"experiment_id": str(key)}) for key in listed]
             if on_dataset is None and not listed:  # a new dataset of no experiment: the workspace's
                 parts.append((UPDATES, {}))
         return parts
+
+    def _all_here(self, keys: list, kind: str = "experiment") -> None:
+        """404 for an experiment (run, trace) the request lists that is not of the request's
+        workspace: MLflow's own query of them may not say which workspace."""
+        here = self.workspace_as_seen_by_outsiders()
+        for key in keys:
+            found = self.workspace_of(kind, str(key))
+            if found is None or found[0] != here or (kind == "experiment" and found[1] != str(experiment_number(key))):
+                raise NotFound(f"No {kind} with id '{str(key)[:60]}' exists in workspace '{here}'.")
 
     def _experiments_of_dataset(self, dataset_id, workspace: str) -> list[str]:
         from mlflow.entities.entity_type import EntityAssociationType as Linked

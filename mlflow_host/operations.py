@@ -29,7 +29,8 @@ SHARED = frozenset({
     # traces, by id (their experiment decides), their assessments, and their searches
     "startTraceV3", "startTrace", "endTrace", "getTraceInfoV3", "getTraceInfo", "getTrace", "setTraceTag",
     "setTraceTagV3", "deleteTraceTag", "deleteTraceTagV3", "deleteTraces", "deleteTracesV3", "searchTraces",
-    "searchTracesV3", "batchGetTraces", "batchGetTraceInfos", "createAssessment", "updateAssessment", "deleteAssessment", "GetAssessment",
+    "searchTracesV3", "batchGetTraces", "batchGetTraceInfos", "linkTracesToRun", "linkPromptsToTrace",
+    "queryTraceMetrics", "calculateTraceFilterCorrelation", "createAssessment", "updateAssessment", "deleteAssessment", "GetAssessment",
     # scorers of an experiment (the LLM judges of its traces), by the experiment they belong to,
     # and the datasets logged to experiments (a read of every experiment listed)
     "registerScorer", "listScorers", "listScorerVersions", "getScorer", "deleteScorer", "searchDatasets",

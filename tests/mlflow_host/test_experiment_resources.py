@@ -375,3 +375,40 @@ def test_evaluation_datasets_follow_the_experiments_they_are_linked_to(mlflow_se
     assert mlflow_server.api("DELETE", f"{V3}/datasets/{made['ds-other']}", editor, workspace=TEAM).status_code == 403
     assert mlflow_server.api("DELETE", f"{V3}/datasets/{made['ds-other']}", manager, workspace=TEAM).status_code == 200
     assert "ds-other" not in searched(mlflow_server, reader)
+
+
+def test_trace_charts_and_links_need_the_experiments_runs_and_traces_they_name(mlflow_server, team):
+    users, experiment, other = team
+    editor, denied, neighbour = users["EDIT"], users["denied"], users["neighbour"]
+    chart = {"view_type": "TRACES", "metric_name": "trace_count", "aggregations": [{"aggregation_type": "COUNT"}]}
+    assert send_spans(mlflow_server, editor, other, otlp_export(b"\x51" * 16)).status_code == 200
+    counted = mlflow_server.api("POST", f"{V3}/traces/metrics", denied, workspace=TEAM,
+                                json={"experiment_ids": [other], **chart})
+    assert counted.status_code == 200, counted.text
+    for ids in ([experiment], [other, experiment]):
+        reply = mlflow_server.api("POST", f"{V3}/traces/metrics", denied, workspace=TEAM, json={"experiment_ids": ids, **chart})
+        assert reply.status_code == 403, reply.text
+    reply = mlflow_server.api("POST", f"{V3}/traces/metrics", neighbour, workspace=ELSEWHERE,
+                              json={"experiment_ids": [other], **chart})
+    assert reply.status_code == 404, reply.text  # not of that workspace, whatever MLflow's query would say
+    # linking traces to a run takes update on both
+    run = mlflow_server.api("POST", f"{API}/runs/create", editor, workspace=TEAM, json={"experiment_id": other})
+    run_id, trace = run.json()["run"]["info"]["run_id"], "tr-" + (b"\x51" * 16).hex()
+    link = {"trace_ids": [trace], "run_id": run_id}
+    assert mlflow_server.api("POST", f"{API}/traces/link-to-run", denied, workspace=TEAM, json=link).status_code == 403
+    assert mlflow_server.api("POST", f"{API}/traces/link-to-run", editor, workspace=TEAM, json=link).status_code == 200
+    theirs = mlflow_server.api("POST", f"{API}/runs/create", "admin", workspace=ELSEWHERE,
+                               json={"experiment_id": create_experiment(mlflow_server, "links-b", workspace=ELSEWHERE)})
+    planted = {"trace_ids": [trace], "run_id": theirs.json()["run"]["info"]["run_id"]}
+    for workspace in (TEAM, ELSEWHERE):
+        reply = mlflow_server.api("POST", f"{API}/traces/link-to-run", neighbour, workspace=workspace, json=planted)
+        assert reply.status_code in (403, 404), reply.text
+    # linking prompts to a trace takes update on the trace and a read of every prompt
+    prompts = {"trace_id": trace, "prompt_versions": [{"name": "no-such-prompt", "version": "1"}]}
+    reply = mlflow_server.api("POST", f"{API}/traces/link-prompts", denied, workspace=TEAM, json=prompts)
+    assert reply.status_code == 403, reply.text
+    reply = mlflow_server.api("POST", f"{API}/traces/link-prompts", neighbour, workspace=ELSEWHERE, json=prompts)
+    assert reply.status_code == 404, reply.text
+    reply = mlflow_server.api("POST", f"{API}/traces/link-prompts", editor, workspace=TEAM,
+                              json={**prompts, "prompt_versions": ["not an object"]})
+    assert reply.status_code == 400, reply.text

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
 
 import pytest
 import requests
@@ -413,3 +414,72 @@ def test_model_searches_show_no_versions_of_another_workspaces_model(mlflow_serv
     assert found.status_code == 200
     sources = {v["source"] for m in found.json()["registered_models"] for v in m.get("latest_versions", [])}
     assert sources == {"s3://bucket/team-x/model"}
+
+
+def probe_missing_workspaces(server) -> None:
+    """A workspace that does not exist answers a non-admin like one they hold nothing in, and a
+    search there shows nothing of the workspace MLflow runs it in; an admin keeps MLflow's 404."""
+    if server.api("GET", f"{WS}/probe-team").status_code != 200:
+        assert server.api("POST", WS, json={"name": "probe-team"}).status_code == 201
+    reader = "probe-reader"
+    if server.api("GET", f"{API}/users/get", params={"username": reader}).status_code != 200:
+        new_user(server, reader)
+        grant_workspace(server, "default", reader, "READ")
+    visible = create_experiment(server, f"probe-visible-{uuid.uuid4().hex[:6]}")  # in default
+    searches = [("POST", f"{API}/experiments/search", {"json": {"max_results": 10}}),
+                ("GET", f"{API}/experiments/search", {"params": {"max_results": 10}}),
+                ("GET", f"{API}/experiments/search", {}),  # MLflow's own 400 (no max_results)
+                ("GET", f"{API}/registered-models/search", {}),
+                ("GET", f"{API}/experiments/get", {"params": {"experiment_id": visible}}),
+                ("POST", f"{API}/experiments/create", {"json": {"name": "probe"}}),
+                ("POST", f"{API}/runs/search", {"json": {"experiment_ids": [visible]}}),
+                ("GET", WS, {}), ("GET", f"{WS}/default", {}), ("GET", f"{WS}/probe-team", {})]
+    for method, path, kwargs in searches:
+        answers = [server.api(method, path, reader, workspace=workspace, **kwargs)
+                   for workspace in ("probe-team", "no-such-team")]
+        texts = [(answer.status_code, answer.text.replace("no-such-team", "probe-team")) for answer in answers]
+        assert texts[0] == texts[1], (method, path, texts)
+        assert "probe-visible" not in answers[1].text
+    assert "probe-visible" in server.api("POST", f"{API}/experiments/search", reader,
+                                         json={"max_results": 100}).text  # the reader's own workspace
+    anonymous = [server.api("GET", f"{API}/experiments/get", None, workspace=workspace,
+                            params={"experiment_id": visible}).status_code for workspace in ("probe-team", "nowhere")]
+    assert anonymous == [401, 401]
+    admin = server.api("GET", f"{API}/experiments/get", workspace="no-such-team", params={"experiment_id": visible})
+    assert admin.status_code == 404 and "Workspace 'no-such-team' not found" in admin.text
+
+
+def test_a_missing_workspace_answers_like_an_empty_one(mlflow_server):
+    probe_missing_workspaces(mlflow_server)
+
+
+def test_a_missing_workspace_answers_like_an_empty_one_under_gunicorn(tmp_path):
+    server, stack = start(tmp_path, "sqlite", "--enable-workspaces", "--gunicorn-opts", "--timeout 120",
+                          "--workers", "1")
+    with stack:
+        probe_missing_workspaces(server)
+        assert "gunicorn" in server.log.read_text().lower()
+
+
+def test_uvicorn_with_two_workers_and_workspaces(tmp_path):
+    """MLflow's default server (uvicorn) with two workers: a creator's grant and a new workspace
+    grant hold on either worker at once, a revoked one within the layer's bound, and MLflow's
+    answer to a missing workspace is taken back on both."""
+    server, stack = start(tmp_path, "sqlite", "--enable-workspaces", "--workers", "2")
+    with stack:
+        assert server.api("POST", WS, json={"name": "two-workers"}).status_code == 201
+        editor, reader = new_user(server, "u-editor"), new_user(server, "u-reader")
+        grant_workspace(server, "two-workers", editor, "EDIT")
+        experiments = [create_experiment(server, f"u-{i}", editor, workspace="two-workers") for i in range(6)]
+        for experiment in experiments:  # the creator's MANAGE, whichever worker answers
+            reply = server.api("POST", f"{API}/experiments/delete", editor, workspace="two-workers",
+                               json={"experiment_id": experiment})
+            assert reply.status_code == 200, reply.text
+        kept = create_experiment(server, "u-kept", workspace="two-workers")
+        assert get_experiment(server, kept, reader, workspace="two-workers") == 403
+        grant_workspace(server, "two-workers", reader, "READ")
+        assert [get_experiment(server, kept, reader, workspace="two-workers") for _ in range(6)] == [200] * 6
+        for _ in range(4):
+            answer = server.api("GET", f"{API}/experiments/get", reader, workspace="nowhere-here",
+                                params={"experiment_id": kept})
+            assert answer.status_code == 403 and "nowhere-here" in answer.json()["message"], answer.text
