@@ -62,19 +62,8 @@ class GuardedNativeRoutes:
     def _hiding_missing_workspaces(self, scope, receive, send):
         """A send() that replaces MLflow's 404 for a missing workspace (its middleware answers
         before the Flask app, leaving the body unread) by the layer's answer for a non-admin."""
-        held: dict = {}
 
-        async def sending(message):
-            if message["type"] == "http.response.start" and message["status"] == 404:
-                held.update(start=message, chunks=[])
-                return
-            if "start" not in held or message["type"] != "http.response.body":
-                await send(message)
-                return
-            held["chunks"].append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            start, body = held.pop("start"), b"".join(held.pop("chunks"))
+        async def answer(start, body: bytes) -> None:
             replaced = None
             if missing_workspace.is_mlflows_answer(404, body, _headers(scope).get("x-mlflow-workspace")):
                 request_body = await _body(receive, otlp.MAX_BYTES) or b""
@@ -85,14 +74,19 @@ class GuardedNativeRoutes:
             else:
                 await _answer(send, *replaced)
 
-        return sending
+        return _holding(send, lambda status: status == 404, answer)
 
     def _as_empty(self, scope, body: bytes):
-        client = (scope.get("client") or ("", 0))[0]
-        with self.flask_app.test_request_context(
-                scope["path"], method=scope["method"], headers=_headers(scope), data=body,
-                query_string=scope.get("query_string", b"").decode("latin-1"), environ_base={"REMOTE_ADDR": client}):
+        with self._context(scope, body):
             return missing_workspace.answer_as_empty()
+
+    def _context(self, scope, body: bytes = b"", **environ):
+        """A Flask request context of the ASGI request, its headers as FastAPI reads them."""
+        client = (scope.get("client") or ("", 0))[0]
+        return self.flask_app.test_request_context(
+            scope["path"], method=scope["method"], headers=_headers(scope), data=body,
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+            environ_base={"REMOTE_ADDR": client, **environ})
 
     def _native(self, scope):
         """The FastAPI route (not the mounted Flask app) that would serve the request, if any."""
@@ -101,11 +95,7 @@ class GuardedNativeRoutes:
     def _refusal(self, scope, operation: str | None, body: bytes):
         headers = _headers(scope)
         fields = {"experiment_id": headers.get(otlp.EXPERIMENT_HEADER)} if operation == "exportOtlpTraces" else {}
-        client = (scope.get("client") or ("", 0))[0]
-        with self.flask_app.test_request_context(
-                scope["path"], method=scope["method"], headers=headers,
-                query_string=scope.get("query_string", b"").decode("latin-1"),
-                environ_base={"REMOTE_ADDR": client, NATIVE_OPERATION: operation, NATIVE_FIELDS: fields}):
+        with self._context(scope, **{NATIVE_OPERATION: operation, NATIVE_FIELDS: fields}):
             try:
                 answer = hook.authorize()
                 if answer is not None:  # a custom authentication function answered itself
@@ -184,29 +174,37 @@ ERROR_CODES = {400: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED", 403: "PER
                422: "INVALID_PARAMETER_VALUE", 429: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE"}
 
 
-def _errors_as_json(send):
-    """A send() that hands a FastAPI route's error answer (4xx, 5xx) over as
-    {"error_code", "message"}; every other answer (streams too) passes as it is."""
+def _holding(send, holds, answer):
+    """A send() that keeps back a response whose status `holds` and hands its start message and
+    whole body to `answer` (a coroutine that sends what replaces them); others pass as they are."""
     held: dict = {}
 
     async def sending(message):
-        if message["type"] == "http.response.start" and message["status"] >= 400:
+        if message["type"] == "http.response.start" and holds(message["status"]):
             held.update(start=message, chunks=[])
             return
         if "start" not in held or message["type"] != "http.response.body":
             await send(message)
             return
         held["chunks"].append(message.get("body", b""))
-        if message.get("more_body"):
-            return
-        start = held["start"]
-        body = _mlflow_error(start["status"], b"".join(held["chunks"]))
+        if not message.get("more_body"):
+            await answer(held.pop("start"), b"".join(held.pop("chunks")))
+
+    return sending
+
+
+def _errors_as_json(send):
+    """A send() that hands a FastAPI route's error answer (4xx, 5xx) over as
+    {"error_code", "message"}; every other answer (streams too) passes as it is."""
+
+    async def answer(start, body: bytes) -> None:
+        body = _mlflow_error(start["status"], body)
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-type", b"content-length")]
         await send({**start, "headers": [*headers, (b"content-type", b"application/json"),
                                          (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
-    return sending
+    return _holding(send, lambda status: status >= 400, answer)
 
 
 def _mlflow_error(status: int, body: bytes) -> bytes:
