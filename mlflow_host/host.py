@@ -15,7 +15,7 @@ from blinker import Namespace
 from flask import request
 from sqlalchemy import select
 
-from mlflow_host import graphql_parts, restriction
+from mlflow_host import composite_parts, graphql_parts, restriction
 from tracking import model_sources
 from tracking.hostapi import DEFAULT_WORKSPACE, Visibility
 from tracking.hostkit import InvalidParameter, NotFound
@@ -25,27 +25,6 @@ CHILDREN = ("run", "logged_model", "trace")  # kinds that live under an experime
 PROXY_OPERATIONS = ("downloadArtifact", "uploadArtifact", "deleteArtifact", "listProxiedArtifacts")
 PROXY_SCHEME, WORKSPACES_FOLDER = "mlflow-artifacts:/", "workspaces"
 NUMBER_LISTS = ("experiment_ids",)  # lists of experiment ids: 400 for one that is no number
-# Operations that read several resources at once: -> (the list field, the operation each item
-# amounts to, its field there, the most items MLflow takes)
-BULK_READS = {"getMetricHistoryBulkInterval": ("run_ids", "getRun", "run_id", 100),
-              "getMetricHistoryBulk": ("run_id", "getRun", "run_id", 100),
-              "searchDatasets": ("experiment_ids", "getExperiment", "experiment_id", 20),
-              "batchGetTraces": ("trace_ids", "getTraceInfoV3", "trace_id", 1000),
-              "batchGetTraceInfos": ("trace_ids", "getTraceInfoV3", "trace_id", 1000),
-              "queryTraceMetrics": ("experiment_ids", "getExperiment", "experiment_id", 100),
-              "calculateTraceFilterCorrelation": ("experiment_ids", "getExperiment", "experiment_id", 100)}
-MAX_SCORER_IDS = 1000
-# Evaluation datasets: operation -> what it needs of each experiment the dataset is linked to
-# (named by the operation deciding that on an experiment), and whether it links or unlinks the
-# experiments it lists (update on each of them too). A dataset linked to none is decided on the
-# request's workspace.
-READS, UPDATES, DELETES = "getExperiment", "updateExperiment", "deleteExperiment"
-DATASETS = {"getDataset": (READS, False), "getDatasetRecords": (READS, False), "getDatasetExperimentIds": (READS, False),
-            "setDatasetTags": (UPDATES, False), "deleteDatasetTag": (UPDATES, False),
-            "upsertDatasetRecords": (UPDATES, False), "deleteDatasetRecords": (UPDATES, False),
-            "deleteDataset": (DELETES, False), "addDatasetToExperiments": (UPDATES, True),
-            "removeDatasetFromExperiments": (UPDATES, True), "createDataset": (None, True)}
-MAX_LINKED = 100  # experiments a dataset request may list
 HEADER = "X-MLflow-Workspace"
 # A request of a route MLflow's FastAPI app serves itself is authorized in a Flask request
 # context of its own (mlflow_host/asgi.py), whose environ names its operation and fields (no
@@ -77,91 +56,29 @@ class MlflowHost:
         operation = self.operation()
         if operation == "graphql":
             return graphql_parts.parts(request.get_json(force=True, silent=True))
-        if operation in BULK_READS:  # several runs or experiments: a read of each
-            name, part, field, most = BULK_READS[operation]
-            keys = self._listed(name, most)
-            if part == "getExperiment":  # each must be of this workspace (MLflow's query may not say)
-                self._all_here(keys)
-            return [(part, {field: key}) for key in keys]
-        if operation == "linkTracesToRun":  # an update of the run and of every trace linked
-            run, traces = self.request_fields().get("run_id"), self._listed("trace_ids", 1000)
-            self._all_here(traces, "trace")
-            self._all_here([run] if isinstance(run, str) else [], "run")
-            return [("setTag", {"run_id": run}), *[("setTraceTagV3", {"trace_id": key}) for key in traces]]
-        if operation == "linkPromptsToTrace":  # an update of the trace, a read of every prompt
-            prompts = self._listed("prompt_versions", 100)
-            if not all(isinstance(prompt, dict) for prompt in prompts):
-                raise InvalidParameter("'prompt_versions' must list objects with a name and a version.")
-            trace = self.request_fields().get("trace_id")
-            self._all_here([trace] if isinstance(trace, str) else [], "trace")
-            return [("setTraceTagV3", {"trace_id": trace}),
-                    *[("getRegisteredModel", {"name": prompt.get("name")}) for prompt in prompts]]
-        if operation in DATASETS:
-            return self._dataset_parts(operation)
-        if operation == "getOnlineScoringConfigs":  # a read of each scorer's experiment
-            return [("getExperiment", {"experiment_id": experiment})
-                    for experiment in self._experiments_of_scorers(self._listed("scorer_ids", MAX_SCORER_IDS))]
-        return [(None, {})]
+        build = composite_parts.PARTS.get(operation or "")
+        return build(self) if build is not None else [(None, {})]
 
-    def _dataset_parts(self, operation: str) -> list[tuple[str, dict]]:
-        """An evaluation dataset's operation as operations on experiments: on every experiment
-        the dataset is linked to (on the workspace when none), and an update of each experiment
-        it links or unlinks, which must exist in the request's workspace (404 otherwise, as for a
-        dataset that does not)."""
-        on_dataset, links = DATASETS[operation]
-        here, parts = self.workspace_as_seen_by_outsiders(), []
-        if on_dataset is not None:
-            linked = self._experiments_of_dataset((request.view_args or {}).get("dataset_id"), here)
-            parts += [(on_dataset, {"experiment_id": key}) for key in linked] or [(on_dataset, {})]
-        if links:
-            listed = self._listed("experiment_ids", MAX_LINKED)
-            self._all_here(listed)
-            parts += [(UPDATES, {"experiment_id": str(key)}) for key in listed]
-            if on_dataset is None and not listed:  # a new dataset of no experiment: the workspace's
-                parts.append((UPDATES, {}))
-        return parts
-
-    def _all_here(self, keys: list, kind: str = "experiment") -> None:
-        """404 for an experiment (run, trace) the request lists that is not of the request's
-        workspace: MLflow's own query of them may not say which workspace."""
-        here = self.workspace_as_seen_by_outsiders()
-        for key in keys:
-            found = self.workspace_of(kind, str(key))
-            if found is None or found[0] != here or (kind == "experiment" and found[1] != str(experiment_number(key))):
-                raise NotFound(f"No {kind} with id '{str(key)[:60]}' exists in workspace '{here}'.")
-
-    def _experiments_of_dataset(self, dataset_id, workspace: str) -> list[str]:
+    def experiments_of_dataset(self, dataset_id: str, workspace: str) -> list[str] | None:
+        """The experiments an evaluation dataset of this workspace is linked to; None when the
+        workspace holds no such dataset."""
         from mlflow.entities.entity_type import EntityAssociationType as Linked
         from mlflow.store.tracking.dbmodels.models import SqlEntityAssociation, SqlEvaluationDataset
 
-        found = self._first(select(SqlEvaluationDataset.workspace).where(
-            SqlEvaluationDataset.dataset_id == str(dataset_id)))
+        found = self._first(select(SqlEvaluationDataset.workspace).where(SqlEvaluationDataset.dataset_id == dataset_id))
         if found is None or (found[0] or DEFAULT_WORKSPACE) != workspace:
-            raise NotFound(f"Dataset '{str(dataset_id)[:60]}' not found in workspace '{workspace}'.")
+            return None
         rows = self._all(select(SqlEntityAssociation.destination_id).where(
-            SqlEntityAssociation.source_type == Linked.EVALUATION_DATASET,
-            SqlEntityAssociation.source_id == str(dataset_id),
+            SqlEntityAssociation.source_type == Linked.EVALUATION_DATASET, SqlEntityAssociation.source_id == dataset_id,
             SqlEntityAssociation.destination_type == Linked.EXPERIMENT))
         return sorted({str(row[0]) for row in rows})
 
-    def _listed(self, name: str, most: int) -> list:
-        """The items of a list field of the request (repeated query arguments or a JSON list);
-        400 past `most`, before any of them is looked up."""
-        fields = self.request_fields()
-        found = fields.getlist(name) if hasattr(fields, "getlist") else fields.get(name)
-        found = [item for item in (found if isinstance(found, list) else [found]) if item is not None]
-        if len(found) > most:
-            raise InvalidParameter(f"'{name}' lists {len(found)} items; send at most {most} per request.")
-        return found
-
-    def _experiments_of_scorers(self, scorer_ids: list) -> list[str]:
+    def experiments_of_scorers(self, scorer_ids: list[str]) -> list[str]:
+        """The experiments these scorers belong to (a scorer id of none adds nothing)."""
         from mlflow.store.tracking.dbmodels.models import SqlScorer
 
-        keys = [key for key in scorer_ids if isinstance(key, str)]
-        if len(keys) != len(scorer_ids):
-            raise InvalidParameter("'scorer_ids' must list scorer ids (strings).")
-        found = self._all(select(SqlScorer.experiment_id).where(SqlScorer.scorer_id.in_(keys)).distinct())
-        return sorted(str(row[0]) for row in found)
+        return sorted({str(row[0]) for start in range(0, len(scorer_ids), 500) for row in self._all(
+            select(SqlScorer.experiment_id).where(SqlScorer.scorer_id.in_(scorer_ids[start:start + 500])))})
 
     def request_fields(self) -> Any:
         if NATIVE_FIELDS in request.environ:
@@ -240,30 +157,28 @@ class MlflowHost:
     # where resources live ----------------------------------------------------------------------
 
     def workspace_of(self, kind: str, key: str) -> tuple[str, str] | None:
+        return self.workspaces_of(kind, [key]).get(key_of(kind, key))
+
+    def workspaces_of(self, kind: str, keys: list) -> dict[str, tuple[str, str]]:
+        """workspace_of for many keys at once: key (an experiment's as its number's text) ->
+        (workspace, experiment), for those that exist, wherever they live."""
         from mlflow.store.tracking.dbmodels.models import SqlExperiment, SqlLoggedModel, SqlRun, SqlTraceInfo
 
-        query = select(SqlExperiment.workspace, SqlExperiment.experiment_id)
         if kind == "experiment":
-            query = query.where(SqlExperiment.experiment_id == experiment_number(key))
+            column, values = SqlExperiment.experiment_id, [experiment_number(key) for key in keys]
+            query = select(column, SqlExperiment.workspace, SqlExperiment.experiment_id)
         elif kind in CHILDREN:  # a run, logged model or trace: by the experiment it lives in
-            model, id_column = {"run": (SqlRun, "run_uuid"), "logged_model": (SqlLoggedModel, "model_id"),
-                                "trace": (SqlTraceInfo, "request_id")}[kind]
-            query = query.join(model, model.experiment_id == SqlExperiment.experiment_id).where(
-                getattr(model, id_column) == key)
+            model, name = {"run": (SqlRun, "run_uuid"), "logged_model": (SqlLoggedModel, "model_id"),
+                           "trace": (SqlTraceInfo, "request_id")}[kind]
+            column, values = getattr(model, name), [str(key) for key in keys]
+            query = select(column, SqlExperiment.workspace, SqlExperiment.experiment_id).join(
+                model, model.experiment_id == SqlExperiment.experiment_id)
         else:
             raise ValueError(f"unknown resource kind {kind}")
-        found = self._first(query)
-        return (found[0] or DEFAULT_WORKSPACE, str(found[1])) if found else None
-
-    def experiments_of_traces(self, trace_ids: list[str]) -> dict[str, str]:
-        """The experiment of each of these traces that exists, wherever it lives."""
-        from mlflow.store.tracking.dbmodels.models import SqlTraceInfo
-
         found = {}
-        for start in range(0, len(trace_ids), 500):  # bound the statement, whatever the export holds
-            found.update((row[0], str(row[1])) for row in self._all(select(
-                SqlTraceInfo.request_id, SqlTraceInfo.experiment_id).where(
-                SqlTraceInfo.request_id.in_(trace_ids[start:start + 500]))))
+        for start in range(0, len(values), 500):  # bound the statement, whatever the request lists
+            found.update((str(row[0]), (row[1] or DEFAULT_WORKSPACE, str(row[2])))
+                         for row in self._all(query.where(column.in_(values[start:start + 500]))))
         return found
 
     def experiment_id_by_name(self, workspace: str, name: str) -> str | None:
@@ -380,6 +295,11 @@ def _objects_on_paths(payload: dict) -> list[dict]:
 
 
 MAX_ID = 2**63 - 1
+
+
+def key_of(kind: str, key: str) -> str:
+    """A key as workspaces_of names it."""
+    return str(experiment_number(key)) if kind == "experiment" else str(key)
 
 
 def experiment_number(key: str) -> int:

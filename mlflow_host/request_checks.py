@@ -117,8 +117,8 @@ def check_otlp_export(experiment: str | None, trace_ids: list[str]) -> None:
     if not isinstance(experiment, str) or str(experiment_number(experiment)) != experiment:
         raise InvalidParameter("The x-mlflow-experiment-id header must name the experiment by its id, "
                                "a number written plainly.")
-    held = current_app.extensions[EXTENSION].host.experiments_of_traces(trace_ids)
-    for trace_id, owner in sorted(held.items()):
+    held = current_app.extensions[EXTENSION].host.workspaces_of("trace", trace_ids)
+    for trace_id, (_, owner) in sorted(held.items()):
         if owner != str(experiment):
             raise InvalidParameter(f"Trace '{trace_id[:60]}' already exists in another experiment; new "
                                    "spans go to a new trace or to one of the experiment the header names.")
