@@ -170,16 +170,23 @@ class Connection:
 def connection_per_worker(server: ServerProcess, workers: set[int], deadline: float = 120) -> dict[int, Connection]:
     """{worker pid: an open connection it serves} for every worker. Connections go to whichever
     worker accepts first (a worker still importing, or busy, accepts none), so new ones are
-    opened until each worker holds one; the deadline only bounds a worker that never answers."""
+    opened until each worker holds one; the deadline only bounds a worker that never answers.
+    While the search goes on, the connections found are kept in use (well within the server's
+    5-s keep-alive), so that a slow search on a loaded machine does not let them close."""
     pinned: dict[int, Connection] = {}
+    used: dict[int, float] = {}
     end = time.monotonic() + deadline
     while time.monotonic() < end:
+        for owner, held in pinned.items():
+            if time.monotonic() - used[owner] > 1:
+                assert held.call("GET", "/health")[0] == 200
+                used[owner] = time.monotonic()
         connection = Connection(server.port)
         status, _, _ = connection.call("GET", "/health")
         assert status == 200
         owner = connection.worker(workers)
         if owner is not None and owner not in pinned:
-            pinned[owner] = connection
+            pinned[owner], used[owner] = connection, time.monotonic()
             if len(pinned) == len(workers):
                 return pinned
         else:
